@@ -1,0 +1,125 @@
+"""Find the commune a citizen lives in from a message, converting pre-2025 addresses.
+
+Citizens still name units that the 1 July 2025 reform merged or removed ("xã Đắk R'Moăn,
+Gia Nghĩa, Đắk Nông"). underthesea's offline converter maps such an address to the current
+commune and province; we then look up that commune's service point.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dichvucong.db.models import CommuneServicePoint
+from dichvucong.text.normalize import collapse_spaces, fold, nfc
+
+_UNIT_START = re.compile(r"\b(xã|phường|thị trấn|thị xã|huyện|quận|xa|phuong|thi tran)\s+\w", re.IGNORECASE)
+_STOP = re.compile(
+    r"(\s+(cũ|cu|thì|thi|nộp|nop|làm|lam|muốn|muon|đi|di|ạ|a|nay|bây giờ|bay gio|giờ|gio|thuộc|thuoc)\b|[?!\n;]|$)",
+    re.IGNORECASE,
+)
+_PROVINCE_PREFIX = re.compile(r"^(tinh|thanh pho|tp)\s+")
+
+
+@dataclass(frozen=True)
+class ServicePointInfo:
+    """Where a commune receives applications."""
+
+    commune: str
+    province: str
+    service_point: str
+    address: str
+    phone: str
+    opening_hours: str
+
+
+@dataclass(frozen=True)
+class ResolvedAddress:
+    """The citizen's address as written, the current unit it maps to, and its service point."""
+
+    original: str
+    commune: str
+    province: str
+    converted: bool
+    service_point: ServicePointInfo | None
+
+
+def commune_key(commune: str, province: str) -> str:
+    """Lookup key: folded commune with its type word, folded province without it."""
+    province_key = _PROVINCE_PREFIX.sub("", fold(province))
+    return f"{fold(commune)}|{province_key}"
+
+
+def extract_address(text: str) -> str | None:
+    """The address part of a message, from the first unit word to the end of the address."""
+    text = nfc(text)
+    start = _UNIT_START.search(text)
+    if not start:
+        return None
+    rest = text[start.start() :]
+    # The address ends at the first word that starts the question, but not inside a name
+    # written after a comma (", Gia Nghĩa, Đắk Nông").
+    end = _STOP.search(rest, pos=len(start.group(0)))
+    fragment = rest[: end.start() if end else len(rest)]
+    fragment = collapse_spaces(fragment.strip(" ,.-"))
+    return fragment or None
+
+
+@lru_cache(maxsize=1)
+def _converter():  # type: ignore[no-untyped-def]
+    from underthesea import convert_address
+
+    return convert_address
+
+
+def convert_old_address(address: str) -> tuple[str, str] | None:
+    """Current ``(commune, province)`` for an address, or None when it cannot be mapped."""
+    result = _converter()(address)
+    if result.new.ward and result.new.province:
+        return result.new.ward, result.new.province
+    return None
+
+
+def _service_point(session: Session, commune: str, province: str) -> ServicePointInfo | None:
+    row = session.scalar(
+        select(CommuneServicePoint).where(CommuneServicePoint.commune_key == commune_key(commune, province))
+    )
+    return _info(row) if row else None
+
+
+def _info(row: CommuneServicePoint) -> ServicePointInfo:
+    return ServicePointInfo(row.commune, row.province, row.service_point, row.address, row.phone, row.opening_hours)
+
+
+def _current_commune_named_in(session: Session, text: str) -> CommuneServicePoint | None:
+    """A commune of ours whose current name appears in the text (already-new addresses)."""
+    folded = f" {fold(text)} "
+    best: CommuneServicePoint | None = None
+    for row in session.scalars(select(CommuneServicePoint)):
+        name = fold(row.commune)
+        bare = name.split(" ", 1)[1] if " " in name else name
+        if f" {name} " in folded and (best is None or len(row.commune) > len(best.commune)):
+            best = row
+        elif len(bare.split()) >= 2 and f" {bare} " in folded and best is None:
+            best = row
+    return best
+
+
+def resolve_address(session: Session, text: str) -> ResolvedAddress | None:
+    """Resolve the commune named in ``text`` (old or new name) and its service point."""
+    fragment = extract_address(text)
+    if fragment:
+        converted = convert_old_address(fragment)
+        if converted:
+            commune, province = converted
+            point = _service_point(session, commune, province)
+            was_renamed = fold(commune) not in fold(fragment)
+            return ResolvedAddress(fragment, commune, province, was_renamed, point)
+    row = _current_commune_named_in(session, text)
+    if row is not None:
+        return ResolvedAddress(fragment or row.commune, row.commune, row.province, False, _info(row))
+    return None

@@ -1,0 +1,1 @@
+"""The procedure catalogue: the national export format, parsing and importing."""

@@ -1,0 +1,130 @@
+"""``dvc``: the command line for officials and operators (import, migrate, seed, search)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from dichvucong.config import PROJECT_ROOT, get_settings
+from dichvucong.db.session import session_scope
+from dichvucong.importing import ImportReport
+
+app = typer.Typer(help="Trợ lý dịch vụ công: nhập dữ liệu, cập nhật CSDL, tra cứu thử.", no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+err_console = Console(stderr=True)
+
+DATA_DIR = PROJECT_ROOT / "data"
+DatabaseOption = Annotated[str | None, typer.Option("--database-url", help="Mặc định: biến DATABASE_URL.")]
+
+
+def _run_import(
+    label: str, path: Path, database_url: str | None, importer: Callable[..., ImportReport], file_error: type[Exception]
+) -> ImportReport:
+    """Run one importer with a progress bar and print its report; exit 1 on a bad file."""
+    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn())
+    try:
+        with Progress(*columns, console=err_console, transient=True) as progress, session_scope(database_url) as session:
+            task = progress.add_task(label, total=None)
+
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = importer(session, path, on_progress=on_progress)
+    except file_error as exc:
+        err_console.print(f"[red]Lỗi:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    console.print(f"{label}: {report.summary()}")
+    for skipped in report.skipped:
+        console.print(f"  [yellow]Bỏ qua[/yellow] {skipped.where}: {skipped.reason}")
+    return report
+
+
+@app.command("import-catalog")
+def import_catalog_command(
+    file: Annotated[Path, typer.Argument(help="Tệp JSON xuất từ CSDL quốc gia về TTHC.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Nhập danh mục thủ tục (định dạng xuất của CSDL quốc gia). Chạy lại chỉ cập nhật."""
+    from dichvucong.catalog.importer import CatalogFileError, import_catalog
+
+    _run_import("Thủ tục", file, database_url, import_catalog, CatalogFileError)
+
+
+@app.command("import-faqs")
+def import_faqs_command(
+    file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .jsonl (question, answer, ...).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Nhập câu hỏi thường gặp từ CSV/JSONL. Chạy lại chỉ cập nhật."""
+    from dichvucong.faqs.importer import FaqFileError, import_faqs
+
+    _run_import("Câu hỏi thường gặp", file, database_url, import_faqs, FaqFileError)
+
+
+@app.command("import-service-points")
+def import_service_points_command(
+    file: Annotated[Path, typer.Argument(help="Tệp JSON các điểm tiếp nhận hồ sơ cấp xã.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Nhập điểm tiếp nhận hồ sơ của các xã/phường (sau sắp xếp 2025)."""
+    from dichvucong.addresses.importer import ServicePointFileError, import_service_points
+
+    _run_import("Điểm tiếp nhận", file, database_url, import_service_points, ServicePointFileError)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOption = None) -> None:
+    """Tạo/cập nhật bảng theo migration mới nhất."""
+    from dichvucong.db.migrate import upgrade
+
+    upgrade(database_url)
+    console.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@app.command("seed")
+def seed(
+    database_url: DatabaseOption = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Chỉ nạp khi chưa có thủ tục nào.")] = False,
+) -> None:
+    """Cập nhật CSDL rồi nạp dữ liệu mẫu trong data/ (thủ tục, câu hỏi, điểm tiếp nhận)."""
+    from sqlalchemy import func, select
+
+    from dichvucong.db.migrate import upgrade
+    from dichvucong.db.models import Procedure
+
+    upgrade(database_url)
+    if if_empty:
+        with session_scope(database_url) as session:
+            if session.scalar(select(func.count()).select_from(Procedure)):
+                console.print("Đã có dữ liệu, bỏ qua nạp dữ liệu mẫu.")
+                return
+    import_catalog_command(DATA_DIR / "catalog" / "procedures.json", database_url)
+    import_faqs_command(DATA_DIR / "faqs.jsonl", database_url)
+    import_service_points_command(DATA_DIR / "service_points.json", database_url)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="Câu hỏi của người dân.")],
+    k: Annotated[int, typer.Option(help="Số kết quả.")] = 5,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Tra cứu thử: thủ tục/câu hỏi nào khớp với câu hỏi."""
+    from dichvucong.db.session import get_sessionmaker
+    from dichvucong.search import SearchService
+
+    service = SearchService(get_sessionmaker(database_url))
+    for hit in service.search(query, k=k):
+        console.print(f"{hit.score:.2f}  {hit.rank_score:6.2f}  {hit.type:9}  {hit.code:12}  {hit.title}")
+
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,31 @@
+"""Settings read from the environment (documented in ``.env.example``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """One settings object for the core package, the action server and the console."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'dichvucong.db'}"
+    hotline: str = "1022"
+    portal_url: str = "https://dichvucong.gov.vn"
+    province_name: str = "Lâm Đồng"
+    search_min_confidence: float = 0.45
+    search_ambiguity_ratio: float = 0.85
+    search_refresh_seconds: float = 1.0
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Database access: engine/session factory, ORM models and migrations."""

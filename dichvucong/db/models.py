@@ -1,0 +1,193 @@
+"""ORM models: the procedure catalogue, FAQs and the content revision counter.
+
+Field names are English; each maps one field of the national procedure export
+(``ma_tthc`` → ``Procedure.code`` ...), see ``dichvucong/catalog/export_format.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dichvucong.db.base import Base, utcnow
+
+
+class Procedure(Base):
+    """One administrative procedure (thủ tục hành chính) of the catalogue."""
+
+    __tablename__ = "procedures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[str] = mapped_column(String(200), default="")
+    applicants: Mapped[str] = mapped_column(Text, default="")
+    filing_address: Mapped[str] = mapped_column(Text, default="")
+    handling_agency: Mapped[str] = mapped_column(Text, default="")
+    competent_authority: Mapped[str] = mapped_column(Text, default="")
+    coordinating_agency: Mapped[str] = mapped_column(Text, default="")
+    delegated_agency: Mapped[str] = mapped_column(Text, default="")
+    procedure_type: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    publication_status: Mapped[str] = mapped_column(String(100), default="")
+    portal_url: Mapped[str] = mapped_column(Text, default="")
+    decision_number: Mapped[str] = mapped_column(String(100), default="")
+    decision_date: Mapped[str] = mapped_column(String(20), default="")
+    decision_issuer: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    channels: Mapped[list[FilingChannel]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan", order_by="FilingChannel.position"
+    )
+    steps: Mapped[list[ProcedureStep]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan", order_by="ProcedureStep.position"
+    )
+    documents: Mapped[list[RequiredDocument]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan", order_by="RequiredDocument.position"
+    )
+    results: Mapped[list[ProcedureResult]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan", order_by="ProcedureResult.position"
+    )
+    legal_bases: Mapped[list[LegalBasis]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan", order_by="LegalBasis.position"
+    )
+
+
+class _ProcedurePart:
+    """Columns every ordered child row of a procedure has."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FilingChannel(_ProcedurePart, Base):
+    """One way to file (in person, online, by post) with its time and fee, raw and parsed."""
+
+    __tablename__ = "filing_channels"
+
+    method: Mapped[str] = mapped_column(String(100))
+    time_text: Mapped[str] = mapped_column(Text, default="")
+    time_description: Mapped[str] = mapped_column(Text, default="")
+    fee_text: Mapped[str] = mapped_column(Text, default="")
+    fee_amount: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fee_unit: Mapped[str] = mapped_column(String(50), default="")
+    processing_days: Mapped[float | None] = mapped_column(Float, nullable=True)
+    processing_day_kind: Mapped[str] = mapped_column(String(20), default="")
+
+    procedure: Mapped[Procedure] = relationship(back_populates="channels")
+
+
+class ProcedureStep(_ProcedurePart, Base):
+    """One step of the procedure, optionally for one case (``truong_hop_xu_ly``)."""
+
+    __tablename__ = "procedure_steps"
+
+    case: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="steps")
+
+
+class RequiredDocument(_ProcedurePart, Base):
+    """One document of the application file (thành phần hồ sơ)."""
+
+    __tablename__ = "required_documents"
+
+    document_code: Mapped[str] = mapped_column(String(100), default="")
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, default="")
+    issuer: Mapped[str] = mapped_column(Text, default="")
+    original: Mapped[bool] = mapped_column(Boolean, default=False)
+    copy: Mapped[bool] = mapped_column(Boolean, default=False)
+    eform: Mapped[str] = mapped_column(Text, default="")
+
+    procedure: Mapped[Procedure] = relationship(back_populates="documents")
+
+
+class ProcedureResult(_ProcedurePart, Base):
+    """What the citizen receives at the end (kết quả thực hiện)."""
+
+    __tablename__ = "procedure_results"
+
+    result_code: Mapped[str] = mapped_column(String(100), default="")
+    name: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    procedure: Mapped[Procedure] = relationship(back_populates="results")
+
+
+class LegalBasis(_ProcedurePart, Base):
+    """One legal document the procedure rests on (căn cứ pháp lý)."""
+
+    __tablename__ = "legal_bases"
+
+    number: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    issuer: Mapped[str] = mapped_column(Text, default="")
+    issued_on: Mapped[str] = mapped_column(String(20), default="")
+    effective_on: Mapped[str] = mapped_column(String(20), default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+
+    procedure: Mapped[Procedure] = relationship(back_populates="legal_bases")
+
+
+class Faq(Base):
+    """A question citizens ask with the official answer; only published ones reach the bot."""
+
+    __tablename__ = "faqs"
+    __table_args__ = (UniqueConstraint("external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100))
+    question: Mapped[str] = mapped_column(Text)
+    alt_questions: Mapped[list] = mapped_column(default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    procedure_codes: Mapped[list] = mapped_column(default=list)
+    tags: Mapped[list] = mapped_column(default=list)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ContentRevision(Base):
+    """A single counter bumped by every change to procedures or FAQs.
+
+    Search indexes in any process compare it with the revision they were built from and
+    rebuild when it moved, so an edit reaches the bot without a restart.
+    """
+
+    __tablename__ = "content_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommuneServicePoint(Base):
+    """Where a commune (after the 2025 reform) receives applications."""
+
+    __tablename__ = "commune_service_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province: Mapped[str] = mapped_column(String(200))
+    commune: Mapped[str] = mapped_column(String(200))
+    commune_key: Mapped[str] = mapped_column(String(200), unique=True, index=True)
+    service_point: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    opening_hours: Mapped[str] = mapped_column(Text, default="")

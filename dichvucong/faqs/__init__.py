@@ -1,0 +1,1 @@
+"""Frequently asked questions: official answers that officials keep current."""

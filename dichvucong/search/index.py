@@ -1,0 +1,121 @@
+"""An immutable BM25 index over procedures and FAQs, built from a snapshot of the database."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import bm25s
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from dichvucong.search.analyzer import analyze, is_pair, syllables_of, terms
+
+DocType = Literal["procedure", "faq"]
+
+
+@dataclass(frozen=True)
+class IndexedDoc:
+    """One searchable item: its identity and the texts that describe it, by weight."""
+
+    type: DocType
+    id: int
+    code: str
+    title: str
+    texts: tuple[tuple[str, int], ...]  # (text, how many times it counts)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A ranked result; ``score`` is a 0–1 confidence, ``rank_score`` the raw BM25 score."""
+
+    type: DocType
+    id: int
+    code: str
+    title: str
+    score: float
+    rank_score: float
+
+
+class SearchIndex:
+    """BM25 (bm25s) over folded syllables and syllable pairs, with typo and spacing repair."""
+
+    def __init__(self, docs: list[IndexedDoc]) -> None:
+        self.docs = docs
+        self._doc_terms: list[set[str]] = []
+        corpus: list[list[str]] = []
+        for doc in docs:
+            doc_terms: list[str] = []
+            for text, weight in doc.texts:
+                doc_terms.extend(analyze(text) * weight)
+            corpus.append(doc_terms or ["__empty__"])
+            self._doc_terms.append(set(doc_terms))
+        self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
+        self._vocabulary_set = set(self._vocabulary)
+        n_docs = max(len(docs), 1)
+        doc_freq: dict[str, int] = {}
+        for doc_terms in self._doc_terms:
+            for term in doc_terms:
+                doc_freq[term] = doc_freq.get(term, 0) + 1
+        self._idf = {t: math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
+        self._max_idf = max(self._idf.values(), default=1.0)
+        self._retriever: bm25s.BM25 | None = None
+        if docs:
+            self._retriever = bm25s.BM25()
+            self._retriever.index(corpus, show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def repair(self, syllables: list[str]) -> list[str]:
+        """Fix syllables the index has never seen: glued words ("khaisinh") and typos."""
+        repaired: list[str] = []
+        for syllable in syllables:
+            if syllable in self._vocabulary_set or len(syllable) < 4 or syllable.isdigit():
+                repaired.append(syllable)
+                continue
+            split = self._split_glued(syllable)
+            if split:
+                repaired.extend(split)
+                continue
+            match = process.extractOne(syllable, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+            repaired.append(match[0] if match else syllable)
+        return repaired
+
+    def _split_glued(self, syllable: str) -> list[str] | None:
+        for cut in range(2, len(syllable) - 1):
+            left, right = syllable[:cut], syllable[cut:]
+            if left in self._vocabulary_set and right in self._vocabulary_set:
+                return [left, right]
+        return None
+
+    def query_terms(self, query: str) -> list[str]:
+        """The terms a query is searched with, after repair."""
+        return terms(self.repair(syllables_of(query)))
+
+    def search(self, query: str, k: int = 5) -> list[SearchHit]:
+        """Best ``k`` hits for ``query``, best first; empty when nothing relates to it."""
+        query_terms = self.query_terms(query)
+        known = [t for t in query_terms if t in self._idf]
+        if not known or self._retriever is None:
+            return []
+        n = min(len(self.docs), max(k * 4, 20))
+        results, scores = self._retriever.retrieve([known], k=n, show_progress=False)
+        hits: list[SearchHit] = []
+        unigrams = [t for t in query_terms if not is_pair(t)] or query_terms
+        for doc_index, raw in zip(results[0], scores[0], strict=True):
+            if raw <= 0:
+                continue
+            doc = self.docs[int(doc_index)]
+            confidence = self._coverage(unigrams, self._doc_terms[int(doc_index)])
+            hits.append(SearchHit(doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw)))
+        hits.sort(key=lambda h: (h.rank_score, h.score), reverse=True)
+        return hits[:k]
+
+    def _coverage(self, query_terms: list[str], doc_terms: set[str]) -> float:
+        """IDF-weighted share of the query's words the document contains (0–1)."""
+        weights = np.array([self._idf.get(t, self._max_idf) for t in query_terms])
+        found = np.array([t in doc_terms for t in query_terms])
+        total = float(weights.sum())
+        return float(weights[found].sum() / total) if total else 0.0

@@ -1,0 +1,210 @@
+"""Vietnamese word tokenizer for Rasa, built on underthesea's word segmentation.
+
+Vietnamese puts a space between syllables, not between words: "thủ tục" is one word.
+underthesea groups the syllables into words; this component turns each word into one
+Rasa token whose text joins the syllables with "_" ("thủ_tục"), so that featurizers
+which split on spaces keep the word whole. Each token's lemma is the folded matching form
+from :mod:`dichvucong.text.normalize`, so "Căn cước", "can cuoc" and "CCCD"-style chat
+spellings meet in the featurizers (which use the lemma by default).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
+
+from underthesea import word_tokenize
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from dichvucong.text.normalize import fold, strip_accents
+
+# Longest run without white space handed to underthesea. Its URL/abbreviation regexes are
+# quadratic on such runs (5,000 characters of "a.a.a…" take about a second), and a run
+# this long is a link or garbage, not Vietnamese words, so it becomes a single unit.
+_MAX_RUN = 100
+
+# Application codes and numbers with inner separators ("000.00.04.H51-251120-0007",
+# "70.000", "10/12/2025"): every segment holds a digit. underthesea would cut the code
+# ("000.00.04", ".", "H51-251120-0007") and may glue a number to the word before it.
+_SEGMENT = r"[^\W\d_]*\d[^\W_]*"
+_CODE = rf"(?<![\w./-]){_SEGMENT}(?:[./-]{_SEGMENT})+"
+
+# Units cut out before segmentation: long runs and codes (one token each) and line
+# breaks (no word spans two lines). The text between them goes to underthesea.
+_UNITS_RE = re.compile(
+    rf"(?P<run>(?<!\S)\S{{{_MAX_RUN + 1},}})|(?P<code>{_CODE})|(?P<br>[\n\r\v\f\u2028\u2029]+)"
+)
+_LETTERS_RE = re.compile(r"[^\W\d_]+")  # a syllable made of letters only
+_ALNUM_RE = re.compile(r"[^\W_]")  # a letter or digit: tokens without one are dropped
+_WORD_RE = re.compile(r"[^\W_]+")  # a plain word (letters and digits), folded for the lemma
+
+Span = Tuple[int, int]
+
+
+def _compose(text: Text) -> Tuple[Text, Optional[List[int]], Optional[List[int]]]:
+    """NFC-compose ``text``, returning for each composed character its original span.
+
+    Returns ``(composed, starts, ends)``; ``starts``/``ends`` are ``None`` when the text
+    already is NFC (offsets are then the same). Each base character is composed with the
+    combining marks that follow it, so "a" + U+0300 becomes "à" mapped back to both.
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return text, None, None
+    parts: List[Text] = []
+    starts: List[int] = []
+    ends: List[int] = []
+    chunk_start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text) and unicodedata.combining(text[i]):
+            continue
+        chunk = text[chunk_start:i]
+        composed = unicodedata.normalize("NFC", chunk)
+        if composed == chunk:
+            starts.extend(range(chunk_start, i))
+            ends.extend(range(chunk_start + 1, i + 1))
+        else:
+            starts.extend([chunk_start] * len(composed))
+            ends.extend([i] * len(composed))
+        parts.append(composed)
+        chunk_start = i
+    return "".join(parts), starts, ends
+
+
+def _segment(text: Text, start: int, end: int) -> Iterator[List[Span]]:
+    """Yield, for each word underthesea finds in ``text[start:end]``, its syllable spans."""
+    cursor = start
+    # use_token_normalize=False: no spelling fixes ("nghành" -> "ngành") that would change
+    # lengths; underthesea then only NFC-normalises and maps "ð" to "đ", one for one.
+    for word in word_tokenize(text[start:end], use_token_normalize=False):
+        spans: List[Span] = []
+        for syllable in word.split():
+            while cursor < end and text[cursor].isspace():
+                cursor += 1
+            if text.startswith(syllable, cursor):
+                stop = cursor + len(syllable)
+            else:  # rewritten by underthesea: same length, but never cross white space
+                stop = cursor
+                while stop < end and stop - cursor < len(syllable):
+                    if text[stop].isspace():
+                        break
+                    stop += 1
+            if stop > cursor:
+                spans.append((cursor, stop))
+            cursor = stop
+        if spans:
+            yield spans
+
+
+def _words(text: Text) -> Iterator[List[Span]]:
+    """Yield the syllable spans of every word of an NFC ``text``, in order."""
+    position = 0
+    for match in _UNITS_RE.finditer(text):
+        if text[position : match.start()].strip():
+            yield from _segment(text, position, match.start())
+        if match.lastgroup != "br":
+            yield [match.span()]
+        position = match.end()
+    if text[position:].strip():
+        yield from _segment(text, position, len(text))
+
+
+def _lemma(syllables: List[Text]) -> Text:
+    """Folded matching form: "Căn", "cước" -> "can_cuoc"; "cccd" -> "can_cuoc_cong_dan".
+
+    Plain words go through :func:`fold` (lower case, chat spellings expanded, accents
+    stripped). Numbers and codes only lose case and accents and keep their separators
+    ("70.000", "000.00.04.h51-251120-0007"); ``fold`` would drop the dots.
+    """
+    # "ð" (from legacy encodings) is how underthesea and many keyboards may write "đ".
+    syllables = [s.replace("ð", "đ").replace("Ð", "Đ") for s in syllables]
+    parts = [
+        fold(s) if _WORD_RE.fullmatch(s) else strip_accents(s.lower()) for s in syllables
+    ]
+    return "_".join(part.replace(" ", "_") for part in parts)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class VietnameseTokenizer(Tokenizer):
+    """Tokenizer that segments Vietnamese words with underthesea (syllables joined by "_").
+
+    Offsets refer to the original message, also when it was typed in NFD or with
+    irregular white space; token texts keep the characters as typed. Punctuation- and
+    emoji-only tokens are dropped, numbers and application codes stay one token.
+    """
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        """Supported languages (see parent class for full docstring)."""
+        return ["vi"]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Returns the component's default config."""
+        return {
+            # Flag to check whether to split intents
+            "intent_tokenization_flag": False,
+            # Symbol on which intent should be split
+            "intent_split_symbol": "_",
+            # Regular expression to detect tokens
+            "token_pattern": None,
+            # Symbol on which prefix should be split
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VietnameseTokenizer:
+        """Creates a new component (see parent class for full docstring)."""
+        return cls(config)
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """Any extra python dependencies required for this component to run."""
+        return ["underthesea"]
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        """Tokenizes the text of the provided attribute of the incoming message."""
+        text = message.get(attribute)
+        if not text or text.isspace():
+            return []
+        composed, starts, ends = _compose(text)
+
+        tokens = []
+        for spans in _words(composed):
+            # Only letter syllables form a multi-syllable word; underthesea sometimes
+            # glues a number to the word before it ("so 000.00.04").
+            if len(spans) > 1 and not all(
+                _LETTERS_RE.fullmatch(composed[s:e]) for s, e in spans
+            ):
+                groups = [[span] for span in spans]
+            else:
+                groups = [spans]
+            for group in groups:
+                syllables = [composed[s:e] for s, e in group]
+                if not any(_ALNUM_RE.search(s) for s in syllables):
+                    continue  # punctuation, symbols, emoji
+                if starts is not None and ends is not None:
+                    group = [(starts[s], ends[e - 1]) for s, e in group]
+                tokens.append(
+                    Token(
+                        "_".join(text[s:e] for s, e in group),
+                        group[0][0],
+                        end=group[-1][1],
+                        lemma=_lemma(syllables),
+                    )
+                )
+        return self._apply_token_pattern(tokens)
