@@ -2,19 +2,23 @@
 
 Vietnamese puts a space between syllables, not between words: "thủ tục" is one word.
 underthesea groups the syllables into words; this component turns each word into one
-Rasa token whose text joins the syllables with "_" ("thủ_tục"), so that featurizers
-which split on spaces keep the word whole. Each token's lemma is the folded matching form
-from :mod:`dichvucong.text.normalize`, so "Căn cước", "can cuoc" and "CCCD"-style chat
-spellings meet in the featurizers (which use the lemma by default).
+Rasa token whose text joins the syllables with "_" ("thủ_tục"), so that featurizers which
+split on spaces keep the word whole. Each token's lemma is the folded form from
+:mod:`dichvucong.text.normalize` ("Thủ tục" -> "thu_tuc", "cccd" -> "can_cuoc_cong_dan"),
+which Rasa's CountVectorsFeaturizer uses by default.
+
+Limitation: underthesea was trained on accented text. On text typed without accents it
+groups syllables differently, often across word boundaries ("can giay" in "can giay to gi"),
+so accented and unaccented spellings share the same folded syllables but usually not the
+same tokens. A character n-gram featurizer (``analyzer: char_wb``) bridges that gap.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
-
-from underthesea import word_tokenize
+from collections.abc import Iterator
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,6 +26,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
+from underthesea import word_tokenize
 
 from dichvucong.text.normalize import fold, strip_accents
 
@@ -31,7 +36,7 @@ from dichvucong.text.normalize import fold, strip_accents
 _MAX_RUN = 100
 
 # Application codes and numbers with inner separators ("000.00.04.H51-251120-0007",
-# "70.000", "10/12/2025"): every segment holds a digit. underthesea would cut the code
+# "70.000", "10/12/2025", "5-7"): every segment holds a digit. underthesea would cut the code
 # ("000.00.04", ".", "H51-251120-0007") and may glue a number to the word before it.
 _SEGMENT = r"[^\W\d_]*\d[^\W_]*"
 _CODE = rf"(?<![\w./-]){_SEGMENT}(?:[./-]{_SEGMENT})+"
@@ -45,10 +50,10 @@ _LETTERS_RE = re.compile(r"[^\W\d_]+")  # a syllable made of letters only
 _ALNUM_RE = re.compile(r"[^\W_]")  # a letter or digit: tokens without one are dropped
 _WORD_RE = re.compile(r"[^\W_]+")  # a plain word (letters and digits), folded for the lemma
 
-Span = Tuple[int, int]
+Span = tuple[int, int]
 
 
-def _compose(text: Text) -> Tuple[Text, Optional[List[int]], Optional[List[int]]]:
+def _compose(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     """NFC-compose ``text``, returning for each composed character its original span.
 
     Returns ``(composed, starts, ends)``; ``starts``/``ends`` are ``None`` when the text
@@ -57,9 +62,9 @@ def _compose(text: Text) -> Tuple[Text, Optional[List[int]], Optional[List[int]]
     """
     if unicodedata.is_normalized("NFC", text):
         return text, None, None
-    parts: List[Text] = []
-    starts: List[int] = []
-    ends: List[int] = []
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
     chunk_start = 0
     for i in range(1, len(text) + 1):
         if i < len(text) and unicodedata.combining(text[i]):
@@ -77,13 +82,13 @@ def _compose(text: Text) -> Tuple[Text, Optional[List[int]], Optional[List[int]]
     return "".join(parts), starts, ends
 
 
-def _segment(text: Text, start: int, end: int) -> Iterator[List[Span]]:
+def _segment(text: str, start: int, end: int) -> Iterator[list[Span]]:
     """Yield, for each word underthesea finds in ``text[start:end]``, its syllable spans."""
     cursor = start
     # use_token_normalize=False: no spelling fixes ("nghành" -> "ngành") that would change
     # lengths; underthesea then only NFC-normalises and maps "ð" to "đ", one for one.
     for word in word_tokenize(text[start:end], use_token_normalize=False):
-        spans: List[Span] = []
+        spans: list[Span] = []
         for syllable in word.split():
             while cursor < end and text[cursor].isspace():
                 cursor += 1
@@ -102,7 +107,7 @@ def _segment(text: Text, start: int, end: int) -> Iterator[List[Span]]:
             yield spans
 
 
-def _words(text: Text) -> Iterator[List[Span]]:
+def _words(text: str) -> Iterator[list[Span]]:
     """Yield the syllable spans of every word of an NFC ``text``, in order."""
     position = 0
     for match in _UNITS_RE.finditer(text):
@@ -115,39 +120,36 @@ def _words(text: Text) -> Iterator[List[Span]]:
         yield from _segment(text, position, len(text))
 
 
-def _lemma(syllables: List[Text]) -> Text:
+def _lemma(syllables: list[str]) -> str:
     """Folded matching form: "Căn", "cước" -> "can_cuoc"; "cccd" -> "can_cuoc_cong_dan".
 
     Plain words go through :func:`fold` (lower case, chat spellings expanded, accents
     stripped). Numbers and codes only lose case and accents and keep their separators
     ("70.000", "000.00.04.h51-251120-0007"); ``fold`` would drop the dots.
     """
-    # "ð" (from legacy encodings) is how underthesea and many keyboards may write "đ".
+    # Some legacy encodings produce "ð" (eth) for "đ"; underthesea reads it as "đ", so do we.
     syllables = [s.replace("ð", "đ").replace("Ð", "Đ") for s in syllables]
-    parts = [
-        fold(s) if _WORD_RE.fullmatch(s) else strip_accents(s.lower()) for s in syllables
-    ]
+    parts = [fold(s) if _WORD_RE.fullmatch(s) else strip_accents(s.lower()) for s in syllables]
     return "_".join(part.replace(" ", "_") for part in parts)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(Tokenizer):
     """Tokenizer that segments Vietnamese words with underthesea (syllables joined by "_").
 
     Offsets refer to the original message, also when it was typed in NFD or with
     irregular white space; token texts keep the characters as typed. Punctuation- and
-    emoji-only tokens are dropped, numbers and application codes stay one token.
+    emoji-only tokens are dropped (a message of only those gets no tokens), numbers and
+    application codes stay one token.
     """
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> list[str] | None:
         """Supported languages (see parent class for full docstring)."""
         return ["vi"]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Returns the component's default config."""
         return {
             # Flag to check whether to split intents
@@ -163,7 +165,7 @@ class VietnameseTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -172,11 +174,11 @@ class VietnameseTokenizer(Tokenizer):
         return cls(config)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Any extra python dependencies required for this component to run."""
         return ["underthesea"]
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Tokenizes the text of the provided attribute of the incoming message."""
         text = message.get(attribute)
         if not text or text.isspace():
@@ -187,9 +189,7 @@ class VietnameseTokenizer(Tokenizer):
         for spans in _words(composed):
             # Only letter syllables form a multi-syllable word; underthesea sometimes
             # glues a number to the word before it ("so 000.00.04").
-            if len(spans) > 1 and not all(
-                _LETTERS_RE.fullmatch(composed[s:e]) for s, e in spans
-            ):
+            if len(spans) > 1 and not all(_LETTERS_RE.fullmatch(composed[s:e]) for s, e in spans):
                 groups = [[span] for span in spans]
             else:
                 groups = [spans]

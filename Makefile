@@ -1,0 +1,69 @@
+# Two environments: .venv (Python >= 3.11: core, actions, console, importers, tests) and
+# .venv-rasa (Python 3.10: Rasa 3.6 server and its NLU components). `make run` and
+# `make test` create both as needed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY_APP ?= $(shell for p in python3.12 python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 $(HOME)/.pyenv/versions/3.12*/bin/python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo $$p; break; }; done)
+PY_RASA ?= $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
+
+APP := .venv/bin
+RASA := .venv-rasa/bin
+export PYTHONPATH := $(CURDIR):$(CURDIR)/rasa_project
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+RASA_INPUTS := $(shell find rasa_project/config.yml rasa_project/domain.yml rasa_project/data rasa_project/components -type f -not -name '*.pyc' 2>/dev/null)
+MODEL := rasa_project/models/current.tar.gz
+
+.PHONY: help setup run test test-fast bench lint train seed clean
+
+help:
+	@echo "make run    - set up everything and start the assistant (Rasa :5005, actions :5055, console :8000)"
+	@echo "make test   - set up everything and run the whole test suite"
+	@echo "make bench  - 20 concurrent citizens through the REST channel: messages/s, p50/p95"
+
+.venv/.installed: pyproject.toml
+	@test -n "$(PY_APP)" || { echo "Cần Python >= 3.11 (python3.11)"; exit 1; }
+	$(PY_APP) -m venv .venv
+	$(APP)/pip install -q --upgrade pip
+	$(APP)/pip install -q -e '.[dev]'
+	touch $@
+
+.venv-rasa/.installed: requirements/rasa.txt
+	@test -n "$(PY_RASA)" || { echo "Cần Python 3.10 cho Rasa 3.6 (python3.10)"; exit 1; }
+	$(PY_RASA) -m venv .venv-rasa
+	$(RASA)/pip install -q --upgrade 'pip<25' wheel 'setuptools<70'
+	$(RASA)/pip install -q -r requirements/rasa.txt
+	touch $@
+
+setup: .venv/.installed .venv-rasa/.installed
+
+var/.seeded: .venv/.installed $(wildcard data/*.json data/*.jsonl data/catalog/*.json)
+	mkdir -p var
+	$(APP)/dvc seed
+	touch $@
+
+seed: var/.seeded
+
+$(MODEL): .venv-rasa/.installed $(RASA_INPUTS)
+	cd rasa_project && ../$(RASA)/rasa train --fixed-model-name current --out models
+	@touch $@
+
+train: $(MODEL)
+
+run: setup seed train
+	$(APP)/python scripts/run_all.py
+
+test: setup
+	$(APP)/python scripts/run_tests.py
+
+bench: setup seed train
+	$(APP)/python bench/rest_bench.py --users 20
+
+lint:
+	$(APP)/ruff check dichvucong actions connectors tests scripts bench
+
+clean:
+	rm -rf var rasa_project/models .cache

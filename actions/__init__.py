@@ -1,0 +1,1 @@
+"""Custom actions of the action server (rasa-sdk). Thin: call services, format replies."""

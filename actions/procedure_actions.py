@@ -1,0 +1,47 @@
+"""Actions that answer questions about procedures and FAQs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.replying import send
+from actions.runtime import assistant
+
+
+def _chosen_code(tracker: Tracker) -> str | None:
+    """The procedure a button press named (``/choose_procedure{"procedure_code": ...}``)."""
+    return next(tracker.get_latest_entity_values("procedure_code"), None)
+
+
+class ActionAnswerProcedure(Action):
+    """Answer documents / fee / time / place / steps / result / legal basis / conditions."""
+
+    def name(self) -> str:
+        return "action_answer_procedure"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        reply = assistant().answer_question(
+            text=tracker.latest_message.get("text") or "",
+            intent=tracker.get_intent_of_latest_message(),
+            current_code=tracker.get_slot("procedure_code"),
+            chosen_code=_chosen_code(tracker),
+            pending_aspects=tracker.get_slot("pending_aspects"),
+        )
+        return send(dispatcher, reply)
+
+
+class ActionClarify(Action):
+    """Low NLU confidence: answer when the search is sure, otherwise ask a clarifying question."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        reply = assistant().answer_unclear(
+            text=tracker.latest_message.get("text") or "",
+            current_code=tracker.get_slot("procedure_code"),
+        )
+        return send(dispatcher, reply)

@@ -1,0 +1,20 @@
+"""Services the actions share, built once per action-server process (lazily, on first use)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from dichvucong.assistant.service import AssistantService
+from dichvucong.config import get_settings
+from dichvucong.db.session import get_sessionmaker
+from dichvucong.search import SearchService
+
+
+@lru_cache(maxsize=1)
+def assistant() -> AssistantService:
+    """The assistant service with its search index (built on first call, then kept fresh)."""
+    settings = get_settings()
+    sessionmaker = get_sessionmaker(settings.database_url)
+    search = SearchService(sessionmaker, settings.search_refresh_seconds)
+    search.refresh(force=True)
+    return AssistantService(sessionmaker, search, settings)

@@ -1,0 +1,1 @@
+"""The console/API service (FastAPI), port 8000."""

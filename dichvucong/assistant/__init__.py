@@ -1,0 +1,1 @@
+"""Answers to citizens: which procedure, which aspect, and the reply text."""

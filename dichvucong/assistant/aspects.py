@@ -1,0 +1,93 @@
+"""What a citizen wants to know about a procedure, from the intent and from key phrases."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from dichvucong.text.normalize import fold
+
+
+class Aspect(str, Enum):
+    """One part of a procedure a citizen can ask about."""
+
+    DOCUMENTS = "documents"
+    FEE = "fee"
+    TIME = "time"
+    PLACE = "place"
+    STEPS = "steps"
+    RESULT = "result"
+    LEGAL_BASIS = "legal_basis"
+    CONDITIONS = "conditions"
+    OVERVIEW = "overview"
+
+
+INTENT_ASPECTS: dict[str, Aspect] = {
+    "ask_documents": Aspect.DOCUMENTS,
+    "ask_fee": Aspect.FEE,
+    "ask_processing_time": Aspect.TIME,
+    "ask_place": Aspect.PLACE,
+    "ask_steps": Aspect.STEPS,
+    "ask_result": Aspect.RESULT,
+    "ask_legal_basis": Aspect.LEGAL_BASIS,
+    "ask_conditions": Aspect.CONDITIONS,
+    "ask_overview": Aspect.OVERVIEW,
+}
+
+ASPECT_INTENTS: dict[Aspect, str] = {aspect: intent for intent, aspect in INTENT_ASPECTS.items()}
+
+#: Button labels offering another aspect of the same procedure.
+ASPECT_LABELS: dict[Aspect, str] = {
+    Aspect.DOCUMENTS: "Giấy tờ cần nộp",
+    Aspect.FEE: "Lệ phí",
+    Aspect.TIME: "Thời gian giải quyết",
+    Aspect.PLACE: "Nộp ở đâu",
+    Aspect.STEPS: "Các bước thực hiện",
+    Aspect.RESULT: "Kết quả nhận được",
+    Aspect.LEGAL_BASIS: "Căn cứ pháp lý",
+    Aspect.CONDITIONS: "Điều kiện",
+    Aspect.OVERVIEW: "Tổng quan",
+}
+
+# Folded phrases (no diacritics) that name an aspect inside a longer question, so
+# "đăng ký kết hôn nộp ở đâu, mất mấy ngày?" is answered on both place and time.
+_PHRASES: dict[Aspect, tuple[str, ...]] = {
+    Aspect.DOCUMENTS: ("giay to gi", "giay to nao", "can giay to", "ho so gom", "ho so can", "can nhung gi", "can mang", "can chuan bi", "thanh phan ho so"),
+    Aspect.FEE: ("le phi", "bao nhieu tien", "mat tien", "mat phi", "ton phi", "chi phi", "het bao nhieu", "phi bao nhieu", "co mat phi", "mien phi", "tien phi"),
+    Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong"),
+    Aspect.PLACE: ("o dau", "noi nao", "cho nao", "nop online", "truc tuyen", "qua mang", "co quan nao", "nop tai"),
+    Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao"),
+    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi"),
+    Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao"),
+    Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam"),
+}
+_PATTERNS = {
+    aspect: re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b") for aspect, phrases in _PHRASES.items()
+}
+
+
+def detect_aspects(text: str) -> list[Aspect]:
+    """Aspects named in ``text``, in the order they appear."""
+    folded = fold(text)
+    found: list[tuple[int, Aspect]] = []
+    for aspect, pattern in _PATTERNS.items():
+        match = pattern.search(folded)
+        if match:
+            found.append((match.start(), aspect))
+    return [aspect for _, aspect in sorted(found, key=lambda pair: pair[0])]
+
+
+def aspects_for(intent: str | None, text: str) -> list[Aspect]:
+    """The intent's aspect first, then any other aspect the text names (at most three)."""
+    ordered: list[Aspect] = []
+    primary = INTENT_ASPECTS.get(intent or "")
+    if primary is not None:
+        ordered.append(primary)
+    for aspect in detect_aspects(text):
+        if aspect not in ordered:
+            ordered.append(aspect)
+    if len(ordered) > 1 and Aspect.OVERVIEW in ordered:
+        ordered.remove(Aspect.OVERVIEW)
+    if len(ordered) > 1 and Aspect.STEPS in ordered and ordered[0] != Aspect.STEPS:
+        ordered.remove(Aspect.STEPS)  # "nộp ở đâu, làm thế nào" asks where, not every step
+    return ordered[:3] or [Aspect.OVERVIEW]

@@ -1,0 +1,43 @@
+"""Fixed Vietnamese wordings used by the assistant service (not procedure content)."""
+
+from __future__ import annotations
+
+from dichvucong.assistant.input_check import InputProblem
+from dichvucong.config import Settings
+
+
+def not_found(settings: Settings) -> str:
+    return (
+        "Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn. "
+        "Bạn thử nói rõ tên thủ tục (ví dụ: “đăng ký khai sinh”, “cấp lại căn cước”), "
+        f"hoặc gọi tổng đài {settings.hotline}, hay tra cứu trên Cổng Dịch vụ công: {settings.portal_url}"
+    )
+
+
+def which_procedure() -> str:
+    return "Bạn muốn hỏi về thủ tục nào ạ? Ví dụ: “đăng ký kết hôn”, “làm lại căn cước”, “cấp sổ đỏ lần đầu”."
+
+
+def did_you_mean() -> str:
+    return "Ý bạn là thủ tục nào dưới đây?"
+
+
+def unclear(settings: Settings) -> str:
+    return (
+        "Xin lỗi, tôi chưa hiểu rõ câu hỏi. Bạn cho tôi biết tên thủ tục và điều bạn cần biết "
+        "(giấy tờ, lệ phí, thời gian hay nơi nộp) nhé. "
+        f"Nếu cần gặp cán bộ, bạn gọi tổng đài {settings.hotline}."
+    )
+
+
+def input_problem(problem: InputProblem, settings: Settings) -> str:
+    if problem is InputProblem.FOREIGN:
+        return (
+            "Xin lỗi, hiện tôi chỉ trả lời bằng tiếng Việt. Sorry, I can only answer in Vietnamese. "
+            f"Bạn có thể gọi tổng đài {settings.hotline} để được hỗ trợ."
+        )
+    return "Bạn vui lòng nhập câu hỏi bằng chữ, ví dụ: “đăng ký khai sinh cần giấy tờ gì?”"
+
+
+def faq_related(procedure_names: list[str]) -> str:
+    return "Thủ tục liên quan: " + "; ".join(procedure_names)

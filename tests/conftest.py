@@ -1,0 +1,96 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from dichvucong.config import PROJECT_ROOT, Settings
+from dichvucong.db.migrate import upgrade
+from dichvucong.db.session import get_engine, get_sessionmaker
+
+DATA_DIR = PROJECT_ROOT / "data"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    """A new, empty PostgreSQL database for one test; returns (url, name)."""
+    admin_url = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"dvc_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(name: str) -> None:
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+    engine = create_engine(make_url(os.environ["TEST_DATABASE_URL"]), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database of each configured backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        upgrade(url)
+        yield url
+        get_engine(url).dispose()
+    else:
+        url, name = _create_postgres_database()
+        upgrade(url)
+        yield url
+        get_engine(url).dispose()
+        _drop_postgres_database(name)
+
+
+@pytest.fixture
+def session_factory(database_url: str) -> sessionmaker[Session]:
+    return get_sessionmaker(database_url)
+
+
+@pytest.fixture
+def db_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+def seed_database(url: str) -> None:
+    """Import the demo data the way `dvc seed` does."""
+    from dichvucong.addresses.importer import import_service_points
+    from dichvucong.catalog.importer import import_catalog
+    from dichvucong.faqs.importer import import_faqs
+
+    factory = get_sessionmaker(url)
+    with factory() as session:
+        import_catalog(session, DATA_DIR / "catalog" / "procedures.json")
+        import_faqs(session, DATA_DIR / "faqs.jsonl")
+        import_service_points(session, DATA_DIR / "service_points.json")
+
+
+@pytest.fixture(scope="session")
+def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite database with the demo data, shared read-only by many tests."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('seeded') / 'seeded.db'}"
+    upgrade(url)
+    seed_database(url)
+    return url
+
+
+@pytest.fixture
+def settings(seeded_url: str) -> Settings:
+    return Settings(database_url=seeded_url, search_refresh_seconds=0)
