@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     hotline: str = "1022"
     portal_url: str = "https://dichvucong.gov.vn"
     province_name: str = "Lâm Đồng"
-    search_min_confidence: float = 0.45
+    search_min_confidence: float = 0.4
     search_ambiguity_ratio: float = 0.85
     search_refresh_seconds: float = 1.0
     log_level: str = "INFO"

@@ -31,7 +31,7 @@ def load_export(path: Path) -> list[Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CatalogFileError(f"Tệp {path.name} không phải JSON hợp lệ: {exc}") from exc
     if isinstance(data, dict):
-        data = data.get("data", [data]) if "ma_tthc" not in data else [data]
+        data = [data] if "ma_tthc" in data else data.get("data")
     if not isinstance(data, list):
         raise CatalogFileError(f"Tệp {path.name} phải chứa một mảng JSON các thủ tục.")
     return data

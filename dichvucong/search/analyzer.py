@@ -9,13 +9,15 @@ procedure, so they are stop words here.
 
 from __future__ import annotations
 
+import re
+
 from dichvucong.text.normalize import fold
 
 STOPWORDS: frozenset[str] = frozenset(
     """
     a ah ak ba ban bao bay be bi biet bo buoc cac cach cai can cang cha chi chiu cho chu chua co
     con cua cuoi da dau day de den deu di dia diem do doi du duoc gi gio giup hay het hien
-    hoi ha hom hu khi khoang kia ko khong la lai lam lau len le luc ma mat may minh moi mot
+    hoi ha hom hu khi khoang kia ko khong la lai lam lau len le luc ma may minh moi mot
     muon nao nay ne neu ngay nhe nhi nhieu nhu nhung no noi nop o oi ong phai phi qua ra rang
     rat roi sao se sau so sang ta tai tam the theo thi thoi thu thuc thuong ti tien tinh to toi
     tra trong tu tuc va vao vay ve vi viec voi xin xong y gium dum hoac cung ho
@@ -33,20 +35,38 @@ PAIR_BREAKERS: frozenset[str] = frozenset(
 )
 
 
+# Question phrases that name the aspect ("mất bao nhiêu tiền", "nộp ở đâu"). They are cut
+# out before matching, so "mất" left in the question means "lost" ("mất căn cước").
+QUESTION_PHRASES: tuple[str, ...] = (
+    "mat bao nhieu tien", "mat bao nhieu ngay", "mat bao nhieu", "mat bao lau", "mat may ngay", "mat may thang",
+    "mat phi", "mat tien", "het bao nhieu tien", "het bao nhieu", "ton bao nhieu", "bao nhieu tien",
+    "bao nhieu ngay", "bao nhieu", "bao lau", "may ngay", "can giay to gi", "can nhung giay to gi",
+    "can nhung gi", "can mang gi", "can mang theo gi", "giay to gi", "can gi", "nop o dau", "lam o dau", "o dau",
+    "cho nao", "noi nao", "nhu the nao", "the nao", "lam sao", "ra sao", "duoc khong", "co duoc khong", "co can",
+    "co phai", "khong a", "vay a", "a", "nhe", "oi",
+)
+_QUESTION_PHRASES = re.compile(
+    r"\b(" + "|".join(p.replace(" ", r"\s+") for p in sorted(QUESTION_PHRASES, key=len, reverse=True)) + r")\b"
+)
+
+
 def syllables_of(text: str) -> list[str]:
-    """Folded syllables of ``text`` (abbreviations expanded, punctuation dropped)."""
-    return fold(text).split()
+    """Folded syllables of ``text``, question phrases removed (they mark a break)."""
+    folded = _QUESTION_PHRASES.sub(" . ", fold(text))
+    return folded.replace(" . ", " | ").split()
 
 
 def terms(syllables: list[str]) -> list[str]:
     """Search terms of a syllable sequence: content syllables and neighbouring pairs."""
     result: list[str] = []
     for index, syllable in enumerate(syllables):
+        if syllable == "|":
+            continue
         if syllable not in STOPWORDS and len(syllable) > 1:
             result.append(syllable)
         if index + 1 < len(syllables):
             nxt = syllables[index + 1]
-            if syllable not in PAIR_BREAKERS and nxt not in PAIR_BREAKERS:
+            if syllable not in PAIR_BREAKERS and nxt not in PAIR_BREAKERS and "|" not in (syllable, nxt):
                 result.append(f"{syllable}_{nxt}")
     return result
 

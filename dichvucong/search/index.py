@@ -10,7 +10,7 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from dichvucong.search.analyzer import analyze, is_pair, syllables_of, terms
+from dichvucong.search.analyzer import STOPWORDS, analyze, is_pair, syllables_of, terms
 
 DocType = Literal["procedure", "faq"]
 
@@ -39,10 +39,17 @@ class SearchHit:
 
 
 class SearchIndex:
-    """BM25 (bm25s) over folded syllables and syllable pairs, with typo and spacing repair."""
+    """BM25 (bm25s) over folded syllables and syllable pairs, with typo and spacing repair.
 
-    def __init__(self, docs: list[IndexedDoc]) -> None:
+    The 0–1 confidence of a hit blends two views: how much of the question the item covers
+    (IDF-weighted, unknown words count against it) and how strong its BM25 score is
+    (``strong_score`` and above counts as fully strong). Long questions with extra words
+    still score well when the match is strong; unrelated ones stay low on both.
+    """
+
+    def __init__(self, docs: list[IndexedDoc], strong_score: float = 12.0) -> None:
         self.docs = docs
+        self.strong_score = strong_score
         self._doc_terms: list[set[str]] = []
         corpus: list[list[str]] = []
         for doc in docs:
@@ -72,19 +79,24 @@ class SearchIndex:
         """Fix syllables the index has never seen: glued words ("khaisinh") and typos."""
         repaired: list[str] = []
         for syllable in syllables:
-            if syllable in self._vocabulary_set or len(syllable) < 4 or syllable.isdigit():
+            if (
+                syllable in self._vocabulary_set
+                or syllable in STOPWORDS
+                or len(syllable) < 5
+                or not syllable.isalpha()
+            ):
                 repaired.append(syllable)
                 continue
             split = self._split_glued(syllable)
             if split:
                 repaired.extend(split)
                 continue
-            match = process.extractOne(syllable, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+            match = process.extractOne(syllable, self._vocabulary, scorer=fuzz.ratio, score_cutoff=88)
             repaired.append(match[0] if match else syllable)
         return repaired
 
     def _split_glued(self, syllable: str) -> list[str] | None:
-        for cut in range(2, len(syllable) - 1):
+        for cut in range(2, len(syllable) - 1):  # "khaisinh" → "khai" + "sinh"
             left, right = syllable[:cut], syllable[cut:]
             if left in self._vocabulary_set and right in self._vocabulary_set:
                 return [left, right]
@@ -103,19 +115,25 @@ class SearchIndex:
         n = min(len(self.docs), max(k * 4, 20))
         results, scores = self._retriever.retrieve([known], k=n, show_progress=False)
         hits: list[SearchHit] = []
-        unigrams = [t for t in query_terms if not is_pair(t)] or query_terms
         for doc_index, raw in zip(results[0], scores[0], strict=True):
             if raw <= 0:
                 continue
             doc = self.docs[int(doc_index)]
-            confidence = self._coverage(unigrams, self._doc_terms[int(doc_index)])
+            coverage = self._coverage(query_terms, self._doc_terms[int(doc_index)])
+            confidence = 0.5 * coverage + 0.5 * min(1.0, float(raw) / self.strong_score)
             hits.append(SearchHit(doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw)))
         hits.sort(key=lambda h: (h.rank_score, h.score), reverse=True)
         return hits[:k]
 
+    def _weight(self, term: str) -> float:
+        """IDF of a known term; an unknown word weighs as the rarest, an unknown pair half that."""
+        if term in self._idf:
+            return self._idf[term]
+        return self._max_idf / 2 if is_pair(term) else self._max_idf
+
     def _coverage(self, query_terms: list[str], doc_terms: set[str]) -> float:
-        """IDF-weighted share of the query's words the document contains (0–1)."""
-        weights = np.array([self._idf.get(t, self._max_idf) for t in query_terms])
+        """IDF-weighted share of the query's terms the document contains (0–1)."""
+        weights = np.array([self._weight(t) for t in query_terms])
         found = np.array([t in doc_terms for t in query_terms])
         total = float(weights.sum())
         return float(weights[found].sum() / total) if total else 0.0
