@@ -69,6 +69,12 @@ def extract_address(text: str) -> str | None:
     return fragment or None
 
 
+def without_address(text: str, fragment: str) -> str:
+    """``text`` with the address ``fragment`` (and a trailing "cũ" marking it old) removed."""
+    pattern = re.escape(fragment) + r"(\s+(cũ|cu)\b)?"
+    return collapse_spaces(re.sub(pattern, " ", nfc(text), count=1, flags=re.IGNORECASE))
+
+
 @lru_cache(maxsize=1)
 def _converter():  # type: ignore[no-untyped-def]
     from underthesea import convert_address

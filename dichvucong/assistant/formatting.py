@@ -30,6 +30,11 @@ def shorten(text: str, limit: int = MAX_ITEM_CHARS) -> str:
     return cut[: cut.rfind(" ")].rstrip(" ,;:") + "…"
 
 
+def sentence(text: str, limit: int = 240) -> str:
+    """A shortened text ending in exactly one full stop."""
+    return shorten(text, limit).rstrip(" ;,.:") + "."
+
+
 def _method_label(method: str) -> str:
     return method.strip().lower() or "khác"
 
@@ -97,9 +102,9 @@ def _place(procedure: Procedure, address: ResolvedAddress | None) -> list[str]:
             lines.append(f"Bạn nộp tại Trung tâm Phục vụ hành chính công (Bộ phận Một cửa) của {address.commune}.")
     if procedure.filing_address:
         prefix = "Theo quy định, nơi tiếp nhận" if address else "Nơi tiếp nhận"
-        lines.append(f"{prefix}: {shorten(procedure.filing_address, 240)}.".replace("..", "."))
+        lines.append(f"{prefix}: {sentence(procedure.filing_address, 240)}")
     if procedure.handling_agency:
-        lines.append(f"Cơ quan giải quyết: {shorten(procedure.handling_agency, 200)}.".replace("..", "."))
+        lines.append(f"Cơ quan giải quyết: {sentence(procedure.handling_agency, 200)}")
     methods = [_method_label(c.method) for c in procedure.channels]
     if methods:
         lines.append(f"Cách nộp: {', '.join(methods)}.")
@@ -142,7 +147,7 @@ def _conditions(procedure: Procedure) -> list[str]:
     else:
         lines.append("Thủ tục này không có điều kiện riêng ngoài hồ sơ hợp lệ.")
     if procedure.applicants:
-        lines.append(f"Đối tượng thực hiện: {shorten(procedure.applicants, 200)}.".replace("..", "."))
+        lines.append(f"Đối tượng thực hiện: {sentence(procedure.applicants, 200)}")
     return lines
 
 
@@ -154,7 +159,7 @@ def _overview(procedure: Procedure) -> list[str]:
         lines.append("Lệ phí: " + "; ".join(_per_channel(procedure, fee_summary)).lstrip("• "))
         lines.append("Thời gian: " + "; ".join(_per_channel(procedure, time_summary)).lstrip("• "))
     if procedure.filing_address:
-        lines.append(f"Nơi nộp: {shorten(procedure.filing_address, 200)}.".replace("..", "."))
+        lines.append(f"Nơi nộp: {sentence(procedure.filing_address, 200)}")
     if procedure.documents:
         lines.append(f"Hồ sơ gồm {len(procedure.documents)} loại giấy tờ — chọn “Giấy tờ cần nộp” để xem.")
     return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dichvucong.addresses.lookup import ResolvedAddress
 from dichvucong.assistant.input_check import InputProblem
 from dichvucong.config import Settings
 
@@ -41,3 +42,29 @@ def input_problem(problem: InputProblem, settings: Settings) -> str:
 
 def faq_related(procedure_names: list[str]) -> str:
     return "Thủ tục liên quan: " + "; ".join(procedure_names)
+
+
+def address_unknown(settings: Settings) -> str:
+    return (
+        "Xin lỗi, tôi chưa xác định được xã/phường của bạn. Bạn ghi rõ theo dạng “xã …, huyện …, tỉnh …” "
+        f"(tên cũ cũng được), hoặc gọi tổng đài {settings.hotline}."
+    )
+
+
+def commune_service_point(address: ResolvedAddress) -> str:
+    lines = []
+    if address.converted:
+        lines.append(f"Địa chỉ cũ “{address.original}” nay thuộc {address.commune}, {address.province}.")
+    point = address.service_point
+    if point is None:
+        lines.append(
+            f"Bạn nộp hồ sơ tại Trung tâm Phục vụ hành chính công (Bộ phận Một cửa) của {address.commune}."
+        )
+    else:
+        lines.append(f"Nơi tiếp nhận hồ sơ: {point.service_point} — {point.address}.")
+        if point.opening_hours:
+            lines.append(f"Giờ làm việc: {point.opening_hours}.")
+        if point.phone:
+            lines.append(f"Điện thoại: {point.phone}.")
+    lines.append("Thủ tục cấp tỉnh (hộ chiếu, lý lịch tư pháp, giấy phép lái xe…) nộp tại cơ quan cấp tỉnh; bạn hỏi tên thủ tục để biết chính xác.")
+    return "\n".join(lines)

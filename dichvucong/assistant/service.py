@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from dichvucong.addresses.lookup import resolve_address
+from dichvucong.addresses.lookup import extract_address, resolve_address, without_address
 from dichvucong.assistant import replies
 from dichvucong.assistant.aspects import ASPECT_INTENTS, ASPECT_LABELS, Aspect, aspects_for
 from dichvucong.assistant.formatting import format_answer, format_aspect
@@ -25,7 +25,9 @@ from dichvucong.search import SearchHit, SearchService
 from dichvucong.search.analyzer import is_pair
 
 SessionFactory = Callable[[], Session]
-FAQ_MIN_SCORE = 0.75
+FAQ_MIN_SCORE = 0.6
+FAQ_MIN_QUESTION_MATCH = 0.6  # the citizen said most of what the FAQ's question says
+RIVAL_NAME_MATCH_GAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,9 @@ class AssistantService:
         problem = input_problem(question)
         if problem is not None and not current_code:
             return Reply(replies.input_problem(problem, self._settings), kind="bad_input")
-        hits = self._search.search(question, k=8) if problem is None else []
+        address = extract_address(question)
+        searched = without_address(question, address) if address else question
+        hits = self._search.search(searched, k=8) if problem is None else []
         faq = self._confident_faq(hits)
         procedures = self._confident_procedures(hits)
         if faq is not None and (not procedures or faq.rank_score >= procedures[0].rank_score):
@@ -98,6 +102,8 @@ class AssistantService:
             return self._answer_procedure(procedures[0].code, aspects, question)
         if current_code and self._procedure_exists(current_code):
             return self._answer_procedure(current_code, aspects, question)
+        if address and Aspect.PLACE in aspects:
+            return self._answer_place_only(question)
         if not self._names_something(question):
             return Reply(replies.which_procedure(), kind="ask_procedure", pending_aspects=[a.value for a in aspects])
         return Reply(replies.not_found(self._settings), kind="not_found")
@@ -134,12 +140,15 @@ class AssistantService:
         rivals = [
             h
             for h in candidates[1:4]
-            if h.rank_score >= best.rank_score * self._settings.search_ambiguity_ratio and h.score >= best.score - 0.05
+            if h.rank_score >= best.rank_score * self._settings.search_ambiguity_ratio
+            and h.score >= best.score - 0.05
+            and h.name_match >= best.name_match - RIVAL_NAME_MATCH_GAP
         ]
         return [best, *rivals]
 
     def _confident_faq(self, hits: list[SearchHit]) -> SearchHit | None:
-        faqs = [h for h in hits if h.type == "faq" and h.score >= FAQ_MIN_SCORE]
+        """An FAQ whose question the citizen asked, not one that merely shares words."""
+        faqs = [h for h in hits if h.type == "faq" and h.score >= FAQ_MIN_SCORE and h.name_match >= FAQ_MIN_QUESTION_MATCH]
         return faqs[0] if faqs else None
 
     def _names_something(self, question: str) -> bool:
@@ -189,6 +198,14 @@ class AssistantService:
                 buttons = [Button(name, choose_payload(code)) for code, name in names[:3]]
         current = codes[0] if len(codes) == 1 else None
         return Reply(text, kind="faq", buttons=buttons, faq_id=faq.external_id, procedure_code=current)
+
+    def _answer_place_only(self, question: str) -> Reply:
+        """Where to file in the citizen's commune, when they named no procedure."""
+        with self._session_factory() as session:
+            address = resolve_address(session, question)
+        if address is None:
+            return Reply(replies.address_unknown(self._settings), kind="not_found")
+        return Reply(replies.commune_service_point(address), kind="answer")
 
     def _procedure_exists(self, code: str) -> bool:
         with self._session_factory() as session:

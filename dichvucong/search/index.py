@@ -36,6 +36,7 @@ class SearchHit:
     title: str
     score: float
     rank_score: float
+    name_match: float = 0.0  # share of the item's own name (or FAQ question) the query says
 
 
 class SearchIndex:
@@ -58,6 +59,7 @@ class SearchIndex:
                 doc_terms.extend(analyze(text) * weight)
             corpus.append(doc_terms or ["__empty__"])
             self._doc_terms.append(set(doc_terms))
+        self._name_terms = [set(analyze(doc.title)) for doc in docs]
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
         self._vocabulary_set = set(self._vocabulary)
         n_docs = max(len(docs), 1)
@@ -121,7 +123,10 @@ class SearchIndex:
             doc = self.docs[int(doc_index)]
             coverage = self._coverage(query_terms, self._doc_terms[int(doc_index)])
             confidence = 0.5 * coverage + 0.5 * min(1.0, float(raw) / self.strong_score)
-            hits.append(SearchHit(doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw)))
+            name_match = self._coverage(sorted(self._name_terms[int(doc_index)]), set(query_terms))
+            hits.append(
+                SearchHit(doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4))
+            )
         hits.sort(key=lambda h: (h.rank_score, h.score), reverse=True)
         return hits[:k]
 
