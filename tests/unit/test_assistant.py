@@ -1,0 +1,137 @@
+"""The assistant service end to end on the demo data: what a citizen reads back."""
+
+from __future__ import annotations
+
+import pytest
+
+from dichvucong.assistant.service import AssistantService, Reply
+from dichvucong.config import Settings
+from dichvucong.db.session import get_sessionmaker
+from dichvucong.search import SearchService
+
+
+@pytest.fixture(scope="module")
+def assistant(seeded_url: str) -> AssistantService:
+    factory = get_sessionmaker(seeded_url)
+    settings = Settings(database_url=seeded_url)
+    return AssistantService(factory, SearchService(factory, refresh_seconds=0), settings)
+
+
+def ask(assistant: AssistantService, text: str, intent: str, current: str | None = None) -> Reply:
+    return assistant.answer_question(text, intent, current_code=current)
+
+
+def test_fee_question_names_the_procedure_and_the_amount(assistant: AssistantService) -> None:
+    reply = ask(assistant, "làm lại căn cước mất bao nhiêu tiền", "ask_fee")
+    assert reply.kind == "answer" and reply.procedure_code == "1.012354"
+    assert "Cấp lại thẻ căn cước" in reply.text and "70.000 đồng" in reply.text
+
+
+def test_unaccented_documents_question_lists_documents(assistant: AssistantService) -> None:
+    reply = ask(assistant, "dang ky khai sinh can giay to gi", "ask_documents")
+    assert reply.procedure_code == "1.001193"
+    assert "Giấy tờ cần chuẩn bị — Đăng ký khai sinh" in reply.text
+    assert "1. " in reply.text and "Giấy chứng sinh" in reply.text
+
+
+def test_two_aspects_in_one_message_get_both_answers(assistant: AssistantService) -> None:
+    reply = ask(assistant, "đăng ký kết hôn nộp ở đâu, mất mấy ngày?", "ask_place")
+    assert reply.procedure_code == "1.000894"
+    assert "Nơi nộp hồ sơ — Đăng ký kết hôn" in reply.text
+    assert "Thời gian giải quyết — Đăng ký kết hôn" in reply.text
+
+
+def test_follow_up_uses_the_procedure_in_context(assistant: AssistantService) -> None:
+    reply = ask(assistant, "còn lệ phí thì sao?", "ask_fee", current="1.000894")
+    assert reply.procedure_code == "1.000894" and "Lệ phí — Đăng ký kết hôn" in reply.text
+    assert "Miễn lệ phí" in reply.text
+
+
+def test_follow_up_without_context_asks_which_procedure(assistant: AssistantService) -> None:
+    reply = ask(assistant, "còn lệ phí thì sao?", "ask_fee")
+    assert reply.kind == "ask_procedure" and reply.pending_aspects == ["fee"]
+
+
+def test_close_candidates_get_did_you_mean_buttons(assistant: AssistantService) -> None:
+    reply = ask(assistant, "căn cước", "ask_overview")
+    assert reply.kind == "clarify" and reply.text.startswith("Ý bạn là")
+    assert len(reply.buttons) >= 2
+    assert all(b.payload.startswith('/choose_procedure{"procedure_code": "1.0123') for b in reply.buttons)
+
+
+def test_choosing_a_button_answers_the_pending_aspect(assistant: AssistantService) -> None:
+    reply = assistant.answer_question("", "choose_procedure", chosen_code="1.012354", pending_aspects=["fee"])
+    assert reply.procedure_code == "1.012354" and "Lệ phí — Cấp lại thẻ căn cước" in reply.text
+
+
+def test_nothing_matching_points_to_hotline_and_portal(assistant: AssistantService) -> None:
+    reply = ask(assistant, "thủ tục xin visa đi Mỹ", "ask_documents")
+    assert reply.kind == "not_found" and "1022" in reply.text and "dichvucong.gov.vn" in reply.text
+
+
+def test_faq_answers_a_question_the_catalogue_does_not(assistant: AssistantService) -> None:
+    reply = ask(assistant, "mất giấy khai sinh bản gốc thì làm sao", "ask_steps")
+    assert reply.kind == "faq" and reply.faq_id
+    assert "trích lục" in reply.text
+
+
+def test_old_address_is_converted_to_the_current_commune(assistant: AssistantService) -> None:
+    reply = ask(assistant, "Tôi ở xã Đắk R'Moăn, Gia Nghĩa, Đắk Nông cũ thì nộp hồ sơ ở đâu?", "ask_place")
+    assert "Phường Nam Gia Nghĩa" in reply.text and "Lâm Đồng" in reply.text
+    assert "Trung tâm Phục vụ hành chính công phường Nam Gia Nghĩa" in reply.text
+
+
+def test_old_address_with_a_procedure_answers_place_for_that_procedure(assistant: AssistantService) -> None:
+    reply = ask(assistant, "nha toi o phuong nghia thanh, gia nghia, dak nong cu, dang ky ket hon o dau", "ask_place")
+    assert reply.procedure_code == "1.000894"
+    assert "Phường Bắc Gia Nghĩa" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("aspect_intent", "expected"),
+    [
+        ("ask_legal_basis", "Căn cứ pháp lý — Đăng ký kết hôn"),
+        ("ask_steps", "Bước 1:"),
+        ("ask_result", "Kết quả nhận được — Đăng ký kết hôn"),
+        ("ask_conditions", "Điều kiện — Đăng ký kết hôn"),
+        ("ask_overview", "Thông tin chung — Đăng ký kết hôn"),
+    ],
+)
+def test_every_aspect_has_an_answer(assistant: AssistantService, aspect_intent: str, expected: str) -> None:
+    reply = ask(assistant, "đăng ký kết hôn", aspect_intent)
+    assert expected in reply.text
+
+
+def test_answers_fit_on_a_phone(assistant: AssistantService) -> None:
+    for intent in ["ask_documents", "ask_steps", "ask_place", "ask_conditions", "ask_legal_basis"]:
+        for question in ["cấp giấy phép xây dựng nhà ở", "làm sổ đỏ lần đầu", "hộ kinh doanh"]:
+            reply = ask(assistant, question, intent)
+            assert len(reply.text) <= 3000, (question, intent, len(reply.text))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "?!?!", "<script>alert('x')</script>", "a" * 5000])
+def test_bad_input_gets_a_polite_reply(assistant: AssistantService, text: str) -> None:
+    reply = ask(assistant, text, "ask_documents")
+    assert reply.text and reply.kind in {"bad_input", "not_found", "ask_procedure"}
+    assert "<script>" not in reply.text
+
+
+def test_sql_looking_text_is_just_text(assistant: AssistantService) -> None:
+    reply = ask(assistant, "'; DROP TABLE procedures; --", "ask_fee")
+    assert reply.kind in {"not_found", "ask_procedure"}
+    assert ask(assistant, "làm lại căn cước mất bao nhiêu tiền", "ask_fee").procedure_code == "1.012354"
+
+
+def test_other_language_is_answered_in_vietnamese(assistant: AssistantService) -> None:
+    reply = ask(assistant, "how do I register a birth certificate", "ask_steps")
+    assert reply.kind == "bad_input" and "tiếng Việt" in reply.text
+
+
+def test_unclear_message_answers_when_search_is_sure(assistant: AssistantService) -> None:
+    reply = assistant.answer_unclear("gplx bị mất")
+    assert reply.procedure_code == "1.013157"
+
+
+def test_unclear_message_asks_a_clarifying_question(assistant: AssistantService) -> None:
+    reply = assistant.answer_unclear("ừ thì cái kia đó")
+    assert reply.kind == "clarify" and "chưa hiểu rõ" in reply.text
