@@ -16,6 +16,11 @@ def _chosen_code(tracker: Tracker) -> str | None:
     return next(tracker.get_latest_entity_values("procedure_code"), None)
 
 
+def _intent(tracker: Tracker) -> str | None:
+    """The intent NLU predicted for the latest message (or that a button payload named)."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
 class ActionAnswerProcedure(Action):
     """Answer documents / fee / time / place / steps / result / legal basis / conditions."""
 
@@ -25,7 +30,7 @@ class ActionAnswerProcedure(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         reply = assistant().answer_question(
             text=tracker.latest_message.get("text") or "",
-            intent=tracker.get_intent_of_latest_message(),
+            intent=_intent(tracker),
             current_code=tracker.get_slot("procedure_code"),
             chosen_code=_chosen_code(tracker),
             pending_aspects=tracker.get_slot("pending_aspects"),
