@@ -44,15 +44,11 @@ class StackConfig:
         """Environment for the children: defaults first, then the caller's environment wins."""
         env = {
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
-            "TRACKER_DB_DIALECT": "sqlite",
-            "TRACKER_DB_HOST": "",
-            "TRACKER_DB_PORT": "",
-            "TRACKER_DB_NAME": str(self.tracker_db),
-            "TRACKER_DB_USER": "",
-            "TRACKER_DB_PASSWORD": "",
+            "TRACKER_STORE_URL": f"sqlite:///{self.tracker_db}",
             "LOCK_STORE_TYPE": "in_memory",
-            "LOCK_STORE_HOST": "",
-            "LOCK_STORE_PORT": "",
+            "LOCK_STORE_HOST": "localhost",
+            "LOCK_STORE_PORT": "6379",
+            "LOCK_STORE_DB": "1",
         }
         env.update({k: v for k, v in os.environ.items()})
         env.update(self.extra_env)
@@ -109,7 +105,7 @@ def _wait_healthy(service: Service, deadline: float) -> None:
             raise RuntimeError(f"{service.name} exited with code {service.process.returncode}")
         try:
             response = httpx.get(service.health_url, timeout=2)
-            if response.status_code == 200 and (service.name != "rasa" or response.json().get("fingerprint")):
+            if response.status_code == 200 and (service.name != "rasa" or response.json().get("model_file")):
                 return
         except (httpx.HTTPError, ValueError):
             pass

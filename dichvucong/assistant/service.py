@@ -28,6 +28,7 @@ SessionFactory = Callable[[], Session]
 FAQ_MIN_SCORE = 0.6
 FAQ_MIN_QUESTION_MATCH = 0.6  # the citizen said most of what the FAQ's question says
 RIVAL_NAME_MATCH_GAP = 0.1
+SWITCH_MIN_NAME_MATCH = 0.25  # with a procedure in context, leave it only when another is named
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class AssistantService:
         hits = self._search.search(searched, k=8) if problem is None else []
         faq = self._confident_faq(hits)
         procedures = self._confident_procedures(hits)
+        if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
+            procedures = []  # a follow-up that only shares words with another procedure
         if faq is not None and (not procedures or faq.rank_score >= procedures[0].rank_score):
             return self._answer_faq(faq)
         if len(procedures) > 1:

@@ -43,7 +43,8 @@ QUESTION_PHRASES: tuple[str, ...] = (
     "bao nhieu ngay", "bao nhieu", "bao lau", "may ngay", "can giay to gi", "can nhung giay to gi",
     "can nhung gi", "can mang gi", "can mang theo gi", "giay to gi", "can gi", "nop o dau", "lam o dau", "o dau",
     "cho nao", "noi nao", "nhu the nao", "the nao", "lam sao", "ra sao", "duoc khong", "co duoc khong", "co can",
-    "co phai", "khong a", "vay a", "a", "nhe", "oi",
+    "co phai", "khong a", "vay a", "a", "nhe", "oi", "giay to", "nhung gi", "thi sao", "ho so", "le phi",
+    "thu tuc", "con thi sao", "con", "the con",
 )
 _QUESTION_PHRASES = re.compile(
     r"\b(" + "|".join(p.replace(" ", r"\s+") for p in sorted(QUESTION_PHRASES, key=len, reverse=True)) + r")\b"
