@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from dichvucong.config import PROJECT_ROOT, get_settings
 from dichvucong.db.session import session_scope
 from dichvucong.importing import ImportReport
+from dichvucong.seed import CATALOG_FILE, FAQ_FILE, SERVICE_POINTS_FILE
 
 app = typer.Typer(help="Trợ lý dịch vụ công: nhập dữ liệu, cập nhật CSDL, tra cứu thử.", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
@@ -20,7 +20,6 @@ app.add_typer(db_app, name="db")
 console = Console()
 err_console = Console(stderr=True)
 
-DATA_DIR = PROJECT_ROOT / "data"
 DatabaseOption = Annotated[str | None, typer.Option("--database-url", help="Mặc định: biến DATABASE_URL.")]
 
 
@@ -105,9 +104,9 @@ def seed(
             if session.scalar(select(func.count()).select_from(Procedure)):
                 console.print("Đã có dữ liệu, bỏ qua nạp dữ liệu mẫu.")
                 return
-    import_catalog_command(DATA_DIR / "catalog" / "procedures.json", database_url)
-    import_faqs_command(DATA_DIR / "faqs.jsonl", database_url)
-    import_service_points_command(DATA_DIR / "service_points.json", database_url)
+    import_catalog_command(CATALOG_FILE, database_url)
+    import_faqs_command(FAQ_FILE, database_url)
+    import_service_points_command(SERVICE_POINTS_FILE, database_url)
 
 
 @app.command("search")

@@ -12,11 +12,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from dichvucong.config import PROJECT_ROOT, Settings
+from dichvucong.config import Settings
 from dichvucong.db.migrate import upgrade
 from dichvucong.db.session import get_engine, get_sessionmaker
+from dichvucong.seed import seed_demo_data
 
-DATA_DIR = PROJECT_ROOT / "data"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -71,15 +71,7 @@ def db_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def seed_database(url: str) -> None:
     """Import the demo data the way `dvc seed` does."""
-    from dichvucong.addresses.importer import import_service_points
-    from dichvucong.catalog.importer import import_catalog
-    from dichvucong.faqs.importer import import_faqs
-
-    factory = get_sessionmaker(url)
-    with factory() as session:
-        import_catalog(session, DATA_DIR / "catalog" / "procedures.json")
-        import_faqs(session, DATA_DIR / "faqs.jsonl")
-        import_service_points(session, DATA_DIR / "service_points.json")
+    seed_demo_data(url)
 
 
 @pytest.fixture(scope="session")

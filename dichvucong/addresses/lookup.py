@@ -108,9 +108,7 @@ def _current_commune_named_in(session: Session, text: str) -> CommuneServicePoin
     for row in session.scalars(select(CommuneServicePoint)):
         name = fold(row.commune)
         bare = name.split(" ", 1)[1] if " " in name else name
-        if f" {name} " in folded and (best is None or len(row.commune) > len(best.commune)):
-            best = row
-        elif len(bare.split()) >= 2 and f" {bare} " in folded and best is None:
+        if f" {name} " in folded and (best is None or len(row.commune) > len(best.commune)) or len(bare.split()) >= 2 and f" {bare} " in folded and best is None:
             best = row
     return best
 

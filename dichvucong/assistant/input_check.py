@@ -10,12 +10,10 @@ from dichvucong.text.normalize import has_diacritics, nfc, words
 MAX_QUESTION_CHARS = 1000
 
 _ENGLISH = frozenset(
-    "the is are what how where when who why which can could do does i you my your please hello hi "
-    "need want to of for and a an in on with get register card passport visa fee cost long".split()
+    ["the", "is", "are", "what", "how", "where", "when", "who", "why", "which", "can", "could", "do", "does", "i", "you", "my", "your", "please", "hello", "hi", "need", "want", "to", "of", "for", "and", "a", "an", "in", "on", "with", "get", "register", "card", "passport", "visa", "fee", "cost", "long"]
 )
 _VIETNAMESE_UNACCENTED = frozenset(
-    "toi ban minh em anh chi la gi o dau can lam the nao khong ko duoc dc bao nhieu thu tuc ho so "
-    "giay to dang ky xin cho hoi muon nop mat may ngay tien".split()
+    ["toi", "ban", "minh", "em", "anh", "chi", "la", "gi", "o", "dau", "can", "lam", "the", "nao", "khong", "ko", "duoc", "dc", "bao", "nhieu", "thu", "tuc", "ho", "so", "giay", "to", "dang", "ky", "xin", "cho", "hoi", "muon", "nop", "mat", "may", "ngay", "tien"]
 )
 _TAG_RE = re.compile(r"<[^>]{0,200}>")
 

@@ -11,8 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dichvucong.catalog import export_format as fmt
-from dichvucong.db.models import FilingChannel, LegalBasis, Procedure, ProcedureResult, ProcedureStep, RequiredDocument
-from dichvucong.importing import ImportReport, ProgressCallback, SkippedRecord, content_hash, describe_validation_error
+from dichvucong.db.models import (
+    FilingChannel,
+    LegalBasis,
+    Procedure,
+    ProcedureResult,
+    ProcedureStep,
+    RequiredDocument,
+)
+from dichvucong.importing import (
+    ImportReport,
+    ProgressCallback,
+    SkippedRecord,
+    content_hash,
+    describe_validation_error,
+)
 
 BATCH_SIZE = 200
 

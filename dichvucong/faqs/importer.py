@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dichvucong.db.models import Faq
-from dichvucong.importing import ImportReport, ProgressCallback, SkippedRecord, content_hash, describe_validation_error
+from dichvucong.importing import (
+    ImportReport,
+    ProgressCallback,
+    SkippedRecord,
+    content_hash,
+    describe_validation_error,
+)
 from dichvucong.text.normalize import collapse_spaces, fold
 
 MAX_TEXT = 10_000

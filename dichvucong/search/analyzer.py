@@ -14,24 +14,13 @@ import re
 from dichvucong.text.normalize import fold
 
 STOPWORDS: frozenset[str] = frozenset(
-    """
-    a ah ak ba ban bao bay be bi biet bo buoc cac cach cai can cang cha chi chiu cho chu chua co
-    con cua cuoi da dau day de den deu di dia diem do doi du duoc gi gio giup hay het hien
-    hoi ha hom hu khi khoang kia ko khong la lai lam lau len le luc ma may minh moi mot
-    muon nao nay ne neu ngay nhe nhi nhieu nhu nhung no noi nop o oi ong phai phi qua ra rang
-    rat roi sao se sau so sang ta tai tam the theo thi thoi thu thuc thuong ti tien tinh to toi
-    tra trong tu tuc va vao vay ve vi viec voi xin xong y gium dum hoac cung ho
-    """.split()
+    ["a", "ah", "ak", "ba", "ban", "bao", "bay", "be", "bi", "biet", "bo", "buoc", "cac", "cach", "cai", "can", "cang", "cha", "chi", "chiu", "cho", "chu", "chua", "co", "con", "cua", "cuoi", "da", "dau", "day", "de", "den", "deu", "di", "dia", "diem", "do", "doi", "du", "duoc", "gi", "gio", "giup", "hay", "het", "hien", "hoi", "ha", "hom", "hu", "khi", "khoang", "kia", "ko", "khong", "la", "lai", "lam", "lau", "len", "le", "luc", "ma", "may", "minh", "moi", "mot", "muon", "nao", "nay", "ne", "neu", "ngay", "nhe", "nhi", "nhieu", "nhu", "nhung", "no", "noi", "nop", "o", "oi", "ong", "phai", "phi", "qua", "ra", "rang", "rat", "roi", "sao", "se", "sau", "so", "sang", "ta", "tai", "tam", "the", "theo", "thi", "thoi", "thu", "thuc", "thuong", "ti", "tien", "tinh", "to", "toi", "tra", "trong", "tu", "tuc", "va", "vao", "vay", "ve", "vi", "viec", "voi", "xin", "xong", "y", "gium", "dum", "hoac", "cung", "ho"]
 )
 
 # Words that never belong to a procedure's name: a pair containing one is not a term.
 # Everything else may pair, so "mất căn cước", "cấp lại", "hết hạn", "y tế" stay matchable.
 PAIR_BREAKERS: frozenset[str] = frozenset(
-    """
-    a ah ak ban cach cho co cua da day de den duoc gi gio giup hay hoi khi khong ko
-    la lau len luc ma may muon nao nay ne neu ngay nhe nhi nhieu nhu nhung no nop o oi
-    phai phi le ra roi sao se thi thoi tien toi trong tuc thu va vay ve voi xin gium dum
-    """.split()
+    ["a", "ah", "ak", "ban", "cach", "cho", "co", "cua", "da", "day", "de", "den", "duoc", "gi", "gio", "giup", "hay", "hoi", "khi", "khong", "ko", "la", "lau", "len", "luc", "ma", "may", "muon", "nao", "nay", "ne", "neu", "ngay", "nhe", "nhi", "nhieu", "nhu", "nhung", "no", "nop", "o", "oi", "phai", "phi", "le", "ra", "roi", "sao", "se", "thi", "thoi", "tien", "toi", "trong", "tuc", "thu", "va", "vay", "ve", "voi", "xin", "gium", "dum"]
 )
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dichvucong.db.models import Faq, Procedure
 from dichvucong.db.revision import current_revision

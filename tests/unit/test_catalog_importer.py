@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dichvucong.catalog.importer import CatalogFileError, import_catalog
 from dichvucong.db.models import Procedure
 from dichvucong.db.revision import current_revision
-from tests.conftest import DATA_DIR
+from dichvucong.seed import DATA_DIR
 
 
 def _record(code: str, name: str, fee: str = "Lệ phí: 70.000 Đồng") -> dict:

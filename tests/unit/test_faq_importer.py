@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from dichvucong.db.models import Faq
 from dichvucong.faqs.importer import FaqFileError, import_faqs
-from tests.conftest import DATA_DIR
+from dichvucong.seed import DATA_DIR
 
 
 def _csv(tmp_path: Path, rows: list[dict]) -> Path:

@@ -1,0 +1,25 @@
+"""The demo data in ``data/``: catalogue, FAQs and commune service points."""
+
+from __future__ import annotations
+
+from dichvucong.addresses.importer import import_service_points
+from dichvucong.catalog.importer import import_catalog
+from dichvucong.config import PROJECT_ROOT
+from dichvucong.db.session import get_sessionmaker
+from dichvucong.faqs.importer import import_faqs
+from dichvucong.importing import ImportReport
+
+DATA_DIR = PROJECT_ROOT / "data"
+CATALOG_FILE = DATA_DIR / "catalog" / "procedures.json"
+FAQ_FILE = DATA_DIR / "faqs.jsonl"
+SERVICE_POINTS_FILE = DATA_DIR / "service_points.json"
+
+
+def seed_demo_data(database_url: str | None = None) -> dict[str, ImportReport]:
+    """Import every demo file into the database (idempotent, like the importers)."""
+    with get_sessionmaker(database_url)() as session:
+        return {
+            "catalog": import_catalog(session, CATALOG_FILE),
+            "faqs": import_faqs(session, FAQ_FILE),
+            "service_points": import_service_points(session, SERVICE_POINTS_FILE),
+        }
