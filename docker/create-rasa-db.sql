@@ -1,0 +1,2 @@
+-- Rasa's tracker store lives in its own database beside ours.
+CREATE DATABASE rasa OWNER dichvucong;

@@ -1,0 +1,18 @@
+# Rasa 3.6 server (Python 3.10) with our NLU components and channels. The model is trained
+# at build time so containers never download or train anything at run time.
+FROM python:3.10.13-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app:/app/rasa_project TF_CPP_MIN_LOG_LEVEL=2
+WORKDIR /app
+COPY requirements/rasa.txt requirements/rasa.txt
+RUN pip install --no-cache-dir 'pip<25' 'setuptools<70' wheel && pip install --no-cache-dir -r requirements/rasa.txt
+COPY dichvucong/__init__.py dichvucong/__init__.py
+COPY dichvucong/text dichvucong/text
+COPY connectors connectors
+COPY rasa_project rasa_project
+WORKDIR /app/rasa_project
+RUN rasa train --fixed-model-name current --out models
+RUN useradd --create-home --uid 10001 rasa
+USER rasa
+EXPOSE 5005
+CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models/current.tar.gz", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
