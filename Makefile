@@ -11,7 +11,8 @@ PY_RASA ?= $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3
 
 APP := .venv/bin
 RASA := .venv-rasa/bin
-export PYTHONPATH := $(CURDIR):$(CURDIR)/rasa_project
+# The Rasa environment imports our NLU components and dichvucong.text from the work tree.
+WITH_RASA_PATH := PYTHONPATH=$(CURDIR):$(CURDIR)/rasa_project
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 RASA_INPUTS := $(shell find rasa_project/config.yml rasa_project/domain.yml rasa_project/data rasa_project/components -type f -not -name '*.pyc' 2>/dev/null)
@@ -48,7 +49,7 @@ var/.seeded: .venv/.installed $(wildcard data/*.json data/*.jsonl data/catalog/*
 seed: var/.seeded
 
 $(MODEL): .venv-rasa/.installed $(RASA_INPUTS)
-	cd rasa_project && ../$(RASA)/rasa train --fixed-model-name current --out models
+	cd rasa_project && $(WITH_RASA_PATH) ../$(RASA)/rasa train --fixed-model-name current --out models
 	@touch $@
 
 train: $(MODEL)
@@ -59,12 +60,12 @@ run: setup seed train
 # Rasa-side tests (tokenizer) in the Rasa environment, then everything else (importers,
 # search, actions, `rasa data validate`, test stories, end-to-end conversations).
 test: setup
-	$(RASA)/python -m pytest tests/rasa -q -p no:cacheprovider
+	$(WITH_RASA_PATH) $(RASA)/python -m pytest tests/rasa -q -p no:cacheprovider --confcutdir=tests/rasa
 	$(APP)/python -m pytest tests -q --ignore=tests/rasa
 
 # Intent accuracy by 3-fold cross-validation (slow: trains three models).
 nlu-eval: setup
-	cd rasa_project && ../$(RASA)/rasa test nlu --cross-validation --folds 3 --out ../var/nlu-eval
+	cd rasa_project && $(WITH_RASA_PATH) ../$(RASA)/rasa test nlu --cross-validation --folds 3 --out ../var/nlu-eval
 	@cat var/nlu-eval/intent_report.json | $(APP)/python -c 'import json,sys; r=json.load(sys.stdin); print("accuracy", r["accuracy"], "macro F1", r["macro avg"]["f1-score"])'
 
 bench: setup seed train

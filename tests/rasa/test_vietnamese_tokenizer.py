@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -255,15 +254,11 @@ def test_no_tokens_and_no_crash(create_tokenizer, text: str) -> None:
 def test_long_text(tokenizer: VietnameseTokenizer) -> None:
     sentence = "Tôi muốn hỏi thủ tục đăng ký kết hôn cần những giấy tờ gì, lệ phí 70.000 đồng? "
     text = (sentence * 70)[:5000]
-
-    started = time.perf_counter()
     tokens = tokenize(tokenizer, text)
-    elapsed = time.perf_counter() - started
 
     assert len(text) == 5000
     assert len(tokens) > 800
     assert_tokens_match_original(text, tokens)
-    assert elapsed < 2.0  # about 0.03 s measured; the bound only catches pathologies
 
 
 @pytest.mark.parametrize(
@@ -277,11 +272,9 @@ def test_long_text(tokenizer: VietnameseTokenizer) -> None:
     ],
     ids=["dot-run", "emoji-run", "letter-run", "spaced-dots", "nfd-sentences"],
 )
-def test_long_pathological_text_is_fast(tokenizer: VietnameseTokenizer, text: str) -> None:
-    started = time.perf_counter()
+def test_long_pathological_text_keeps_offsets(tokenizer: VietnameseTokenizer, text: str) -> None:
+    """Speed on such input is measured in bench/tokenizer_bench.py, not asserted here."""
     tokens = tokenize(tokenizer, text)
-
-    assert time.perf_counter() - started < 1.0
     assert_tokens_match_original(text, tokens)
 
 
