@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dichvucong.db.session import session_scope
 from dichvucong.importing import ImportReport
-from dichvucong.seed import CATALOG_FILE, FAQ_FILE, SERVICE_POINTS_FILE
+from dichvucong.seed import APPLICATIONS_FILE, CATALOG_FILE, FAQ_FILE, SERVICE_POINTS_FILE
 
 app = typer.Typer(help="Trợ lý dịch vụ công: nhập dữ liệu, cập nhật CSDL, tra cứu thử.", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
@@ -92,21 +92,63 @@ def seed(
     database_url: DatabaseOption = None,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Chỉ nạp khi chưa có thủ tục nào.")] = False,
 ) -> None:
-    """Cập nhật CSDL rồi nạp dữ liệu mẫu trong data/ (thủ tục, câu hỏi, điểm tiếp nhận)."""
+    """Cập nhật CSDL rồi nạp dữ liệu mẫu trong data/ (thủ tục, câu hỏi, điểm tiếp nhận, hồ sơ)."""
     from sqlalchemy import func, select
 
     from dichvucong.db.migrate import upgrade
-    from dichvucong.db.models import Procedure
+    from dichvucong.db.models import Application, Procedure
 
     upgrade(database_url)
     if if_empty:
         with session_scope(database_url) as session:
-            if session.scalar(select(func.count()).select_from(Procedure)):
-                console.print("Đã có dữ liệu, bỏ qua nạp dữ liệu mẫu.")
-                return
+            has_procedures = bool(session.scalar(select(func.count()).select_from(Procedure)))
+            has_applications = bool(session.scalar(select(func.count()).select_from(Application)))
+        if has_procedures:
+            if not has_applications:  # a database seeded before applications existed
+                import_applications_command(APPLICATIONS_FILE, database_url, notify=False)
+            console.print("Đã có dữ liệu, bỏ qua nạp dữ liệu mẫu.")
+            return
     import_catalog_command(CATALOG_FILE, database_url)
     import_faqs_command(FAQ_FILE, database_url)
     import_service_points_command(SERVICE_POINTS_FILE, database_url)
+    import_applications_command(APPLICATIONS_FILE, database_url, notify=False)
+
+
+@app.command("import-applications")
+def import_applications_command(
+    file: Annotated[Path, typer.Argument(help="Tệp CSV tình trạng hồ sơ xuất từ hệ thống một cửa.")],
+    database_url: DatabaseOption = None,
+    notify: Annotated[
+        bool, typer.Option("--notify/--no-notify", help="Gửi ngay thông báo cho người theo dõi (nếu có kênh gửi).")
+    ] = True,
+) -> None:
+    """Nhập/cập nhật tình trạng hồ sơ từ CSV. Chạy lại chỉ cập nhật; báo cho người theo dõi."""
+    from dichvucong.applications.importer import ApplicationFileError, import_applications
+
+    _run_import("Hồ sơ", file, database_url, import_applications, ApplicationFileError)
+    if notify:
+        _dispatch_notifications(database_url, explain_missing_sender=False)
+
+
+@app.command("notify")
+def notify_command(database_url: DatabaseOption = None) -> None:
+    """Gửi một lượt các thông báo thay đổi tình trạng hồ sơ đang chờ trong hàng đợi."""
+    _dispatch_notifications(database_url, explain_missing_sender=True)
+
+
+def _dispatch_notifications(database_url: str | None, *, explain_missing_sender: bool) -> None:
+    """Send pending notifications through every configured channel sender."""
+    from dichvucong.config import get_settings
+    from dichvucong.db.session import get_sessionmaker
+    from dichvucong.notifications import build_senders, dispatch_pending
+
+    senders = build_senders(get_settings())
+    if not senders:
+        if explain_missing_sender:
+            console.print("Chưa cấu hình kênh gửi nào (TELEGRAM_BOT_TOKEN); thông báo vẫn nằm trong hàng đợi.")
+        return
+    report = dispatch_pending(get_sessionmaker(database_url), senders)
+    console.print(f"Thông báo: {report.summary()}")
 
 
 @app.command("search")

@@ -24,6 +24,21 @@ class Settings(BaseSettings):
     search_refresh_seconds: float = 1.0
     log_level: str = "INFO"
 
+    # Application status lookup (hồ sơ): where records come from and how lookups are limited.
+    application_source: str = "database"  # "database" (imported CSV) | "http" (one-stop API)
+    onestop_base_url: str = ""
+    onestop_token: str = ""  # secret: set only in the environment
+    onestop_timeout_seconds: float = 5.0
+    onestop_retries: int = 2
+    lookup_max_failures: int = 3
+    lookup_lock_minutes: int = 15
+    lookup_max_codes_per_window: int = 5
+    lookup_window_minutes: int = 10
+
+    # Status-change notifications.
+    telegram_bot_token: str = ""  # secret: set only in the environment
+    telegram_api_base_url: str = "https://api.telegram.org"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

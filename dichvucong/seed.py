@@ -1,8 +1,9 @@
-"""The demo data in ``data/``: catalogue, FAQs and commune service points."""
+"""The demo data in ``data/``: catalogue, FAQs, commune service points and applications."""
 
 from __future__ import annotations
 
 from dichvucong.addresses.importer import import_service_points
+from dichvucong.applications.importer import import_applications
 from dichvucong.catalog.importer import import_catalog
 from dichvucong.config import PROJECT_ROOT
 from dichvucong.db.session import get_sessionmaker
@@ -13,6 +14,7 @@ DATA_DIR = PROJECT_ROOT / "data"
 CATALOG_FILE = DATA_DIR / "catalog" / "procedures.json"
 FAQ_FILE = DATA_DIR / "faqs.jsonl"
 SERVICE_POINTS_FILE = DATA_DIR / "service_points.json"
+APPLICATIONS_FILE = DATA_DIR / "applications.csv"
 
 
 def seed_demo_data(database_url: str | None = None) -> dict[str, ImportReport]:
@@ -22,4 +24,5 @@ def seed_demo_data(database_url: str | None = None) -> dict[str, ImportReport]:
             "catalog": import_catalog(session, CATALOG_FILE),
             "faqs": import_faqs(session, FAQ_FILE),
             "service_points": import_service_points(session, SERVICE_POINTS_FILE),
+            "applications": import_applications(session, APPLICATIONS_FILE),
         }

@@ -1,4 +1,4 @@
-"""ORM models: the procedure catalogue, FAQs and the content revision counter.
+"""ORM models: the procedure catalogue, FAQs, the content revision counter and applications.
 
 Field names are English; each maps one field of the national procedure export
 (``ma_tthc`` → ``Procedure.code`` ...), see ``dichvucong/catalog/export_format.py``.
@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dichvucong.db.base import Base, utcnow
@@ -191,3 +201,107 @@ class CommuneServicePoint(Base):
     address: Mapped[str] = mapped_column(Text)
     phone: Mapped[str] = mapped_column(String(50), default="")
     opening_hours: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- Applications (hồ sơ) citizens filed, and what the status lookup needs -------------------
+
+APPLICATION_STATUSES = ("received", "processing", "needs_documents", "overdue", "ready", "returned", "rejected")
+_STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in APPLICATION_STATUSES) + ")"
+
+
+class Application(Base):
+    """One filed application as the one-stop system knows it; ``code`` is stored upper case."""
+
+    __tablename__ = "applications"
+    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True, index=True)
+    procedure_code: Mapped[str] = mapped_column(String(32), default="")
+    procedure_name: Mapped[str] = mapped_column(Text, default="")
+    applicant_name: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    new_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    agency: Mapped[str] = mapped_column(Text, default="")
+    current_step: Mapped[str] = mapped_column(Text, default="")
+    missing_documents: Mapped[list] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    fees_due: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pickup_place: Mapped[str] = mapped_column(Text, default="")
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    history: Mapped[list[ApplicationStatusEvent]] = relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by=lambda: (ApplicationStatusEvent.recorded_at, ApplicationStatusEvent.id),
+    )
+
+
+class ApplicationStatusEvent(Base):
+    """One change of status, step, agency or note, as imported or synchronised."""
+
+    __tablename__ = "application_status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    current_step: Mapped[str] = mapped_column(Text, default="")
+    agency: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(10), default="import")  # "import" | "sync"
+
+    application: Mapped[Application] = relationship(back_populates="history")
+
+
+class LookupAttempt(Base):
+    """Audit of every status lookup; locks and rate limits are computed from these rows."""
+
+    __tablename__ = "lookup_attempts"
+    __table_args__ = (Index("ix_lookup_attempts_sender_time", "sender_id", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(50), default="")
+    code: Mapped[str] = mapped_column(String(40))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(20))  # ok, mismatch, locked, rate_limited, unavailable, bad_format
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StatusSubscription(Base):
+    """A citizen asked to be told on ``channel`` when the application's status changes."""
+
+    __tablename__ = "status_subscriptions"
+    __table_args__ = (UniqueConstraint("application_id", "channel", "recipient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(50))
+    recipient_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Notification(Base):
+    """Outbox row: one message to send to one subscriber (``sent_at`` empty until delivered)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("status_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
