@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from dichvucong.applications.dialogue import StatusDialogue
+from dichvucong.applications.lookup import StatusLookupService
+from dichvucong.applications.sources import make_source
 from dichvucong.assistant.service import AssistantService
 from dichvucong.config import get_settings
 from dichvucong.db.session import get_sessionmaker
@@ -18,3 +21,12 @@ def assistant() -> AssistantService:
     search = SearchService(sessionmaker, settings.search_refresh_seconds)
     search.refresh(force=True)
     return AssistantService(sessionmaker, search, settings)
+
+
+@lru_cache(maxsize=1)
+def status_dialogue() -> StatusDialogue:
+    """The application status conversation service, with the configured source."""
+    settings = get_settings()
+    sessionmaker = get_sessionmaker(settings.database_url)
+    source = make_source(settings, sessionmaker)
+    return StatusDialogue(StatusLookupService(sessionmaker, source, settings), settings)
