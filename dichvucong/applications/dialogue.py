@@ -91,7 +91,8 @@ class StatusDialogue:
             if result.view.status not in FINAL_STATUSES and channel in self._notifiable_channels:
                 buttons.append(Button("Báo cho tôi khi có kết quả", "/subscribe_status"))
             return CheckOutcome(Reply(format_status(result.view, self._settings), kind="status", buttons=buttons), verified_code=code)
-        if result.outcome is LookupOutcome.MISMATCH:
+        locked_now = result.outcome is LookupOutcome.MISMATCH and result.attempts_left == 0
+        if result.outcome is LookupOutcome.MISMATCH and not locked_now:
             left = result.attempts_left
             tail = f" Bạn còn {left} lần thử." if left else ""
             text = (
@@ -99,7 +100,7 @@ class StatusDialogue:
                 " Bạn nhập lại 4 số cuối, hoặc gửi lại mã hồ sơ nếu gõ nhầm mã."
             )
             return CheckOutcome(Reply(text, kind="lookup_mismatch"), keep_code=bool(left))
-        if result.outcome is LookupOutcome.LOCKED:
+        if result.outcome is LookupOutcome.LOCKED or locked_now:
             minutes = result.minutes_left or self._settings.lookup_lock_minutes
             text = (
                 f"Bạn đã nhập sai nhiều lần nên việc tra cứu mã hồ sơ này tạm khóa trong {minutes} phút để bảo vệ thông tin. "
