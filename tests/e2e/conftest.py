@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,13 @@ from tests.conftest import seed_database
 
 MODEL_CACHE = PROJECT_ROOT / ".cache" / "models"
 RASA_INPUTS = ["config.yml", "domain.yml", "data", "components"]
+
+
+def free_port() -> int:
+    """A port nobody listens on now, so parallel runs never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def rasa_env() -> dict[str, str]:
@@ -70,9 +78,9 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     seed_database(database_url)
     config = StackConfig(
         model=trained_model,
-        rasa_port=15005,
-        action_port=15055,
-        console_port=18000,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        console_port=free_port(),
         database_url=database_url,
         tracker_db=workdir / "tracker.db",
         log_dir=workdir / "log",
