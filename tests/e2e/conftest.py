@@ -63,9 +63,11 @@ def trained_model() -> Path:
     model = MODEL_CACHE / f"model-{inputs_hash()}.tar.gz"
     if not model.exists():
         for old in MODEL_CACHE.glob("model-*.tar.gz"):
-            old.unlink()
-        result = run_rasa("train", "--out", str(MODEL_CACHE), "--fixed-model-name", model.name.removesuffix(".tar.gz"))
+            old.unlink(missing_ok=True)
+        partial = f"partial-{os.getpid()}"
+        result = run_rasa("train", "--out", str(MODEL_CACHE), "--fixed-model-name", partial)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        os.replace(MODEL_CACHE / f"{partial}.tar.gz", model)  # atomic: parallel runs never see half a model
     return model
 
 
