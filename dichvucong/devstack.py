@@ -33,12 +33,17 @@ class StackConfig:
 
     model: Path = DEFAULT_MODEL
     rasa_port: int = 5005
+    extra_rasa_ports: tuple[int, ...] = ()  # more Rasa servers sharing the same stores
     action_port: int = 5055
     console_port: int = 8000
     database_url: str | None = None
     tracker_db: Path = PROJECT_ROOT / "var" / "tracker.db"
     log_dir: Path = PROJECT_ROOT / "var" / "log"
     extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_ports(self) -> tuple[int, ...]:
+        return (self.rasa_port, *self.extra_rasa_ports)
 
     def env(self) -> dict[str, str]:
         """Environment for the children: defaults first, then the caller's environment wins."""
@@ -87,14 +92,17 @@ def services(config: StackConfig) -> list[Service]:
             PROJECT_ROOT,
             f"http://127.0.0.1:{config.console_port}/health",
         ),
-        Service(
-            "rasa",
-            [
-                str(RASA_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--port", str(config.rasa_port),
-                "--model", str(config.model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            ],
-            RASA_DIR,
-            f"http://127.0.0.1:{config.rasa_port}/status",
+        *(
+            Service(
+                "rasa" if index == 0 else f"rasa-{index + 1}",
+                [
+                    str(RASA_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--port", str(port),
+                    "--model", str(config.model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                ],
+                RASA_DIR,
+                f"http://127.0.0.1:{port}/status",
+            )
+            for index, port in enumerate(config.rasa_ports)
         ),
     ]
 

@@ -19,6 +19,9 @@ from dichvucong.seed import seed_demo_data
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# The trained model and running-stack fixtures, shared by e2e, production, console, browser tests.
+pytest_plugins = ["tests.stack"]
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

@@ -1,0 +1,113 @@
+"""A trained Rasa model (cached by the hash of its inputs) and the running stack (pytest plugin)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dichvucong.config import PROJECT_ROOT
+from dichvucong.db.migrate import upgrade
+from dichvucong.devstack import RASA_BIN, RASA_DIR, StackConfig, running_stack
+from tests.conftest import seed_database
+
+MODEL_CACHE = PROJECT_ROOT / ".cache" / "models"
+RASA_INPUTS = ["config.yml", "domain.yml", "data", "components"]
+
+
+def free_port() -> int:
+    """A port nobody listens on now, so parallel runs never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = f"{PROJECT_ROOT}{os.pathsep}{RASA_DIR}"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def run_rasa(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """Run the Rasa CLI of the Rasa environment inside rasa_project/."""
+    return subprocess.run(
+        [str(RASA_BIN / "rasa"), *args], cwd=RASA_DIR, env=rasa_env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def inputs_hash() -> str:
+    digest = hashlib.sha256()
+    for name in RASA_INPUTS:
+        path = RASA_DIR / name
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(RASA_DIR)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model for the current training data; trained once and cached by input hash."""
+    if not (RASA_BIN / "rasa").exists():
+        pytest.fail("The Rasa environment is missing: run `make test` (it creates .venv-rasa).")
+    MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    model = MODEL_CACHE / f"model-{inputs_hash()}.tar.gz"
+    if not model.exists():
+        for old in MODEL_CACHE.glob("model-*.tar.gz"):
+            old.unlink(missing_ok=True)
+        partial = f"partial-{os.getpid()}"
+        result = run_rasa("train", "--out", str(MODEL_CACHE), "--fixed-model-name", partial)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        os.replace(MODEL_CACHE / f"{partial}.tar.gz", model)  # atomic: parallel runs never see half a model
+    return model
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
+    """Rasa, the action server and the console on test ports, with a seeded SQLite database."""
+    workdir = tmp_path_factory.mktemp("stack")
+    database_url = f"sqlite:///{workdir / 'dichvucong.db'}"
+    upgrade(database_url)
+    seed_database(database_url)
+    config = StackConfig(
+        model=trained_model,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        console_port=free_port(),
+        database_url=database_url,
+        tracker_db=workdir / "tracker.db",
+        log_dir=workdir / "log",
+    )
+    try:
+        with running_stack(config, startup_timeout=300):
+            yield config
+    except (RuntimeError, TimeoutError) as exc:
+        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(config.log_dir.glob("*.log")))
+        pytest.fail(f"stack did not start: {exc}\n{logs}")
+    finally:
+        shutil.rmtree(config.log_dir, ignore_errors=True)
+
+
+class Citizen:
+    """One conversation through the REST channel."""
+
+    def __init__(self, config: StackConfig, sender: str) -> None:
+        self.url = f"http://127.0.0.1:{config.rasa_port}/webhooks/rest/webhook"
+        self.sender = sender
+
+    def say(self, message: str) -> list[dict]:
+        response = httpx.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def text(self, message: str) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(message))
