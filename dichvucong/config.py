@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""  # secret: set only in the environment
     telegram_api_base_url: str = "https://api.telegram.org"
 
+    # Console (bảng điều khiển nội dung at /console): accounts, sessions, uploads.
+    console_env: str = "development"  # "production" refuses to start without a secret key
+    console_secret_key: str = ""  # secret: signs session and CSRF tokens; set only in the environment
+    console_cookie_secure: bool = False  # True behind HTTPS
+    console_session_hours: float = 12.0
+    console_login_max_failures: int = 5
+    console_lockout_minutes: int = 15
+    console_max_upload_mb: float = 20.0
+    console_upload_dir: str = str(PROJECT_ROOT / "var" / "console-uploads")
+    console_page_size: int = 20
+    console_admin_username: str = ""  # first admin, created on start when no admin exists
+    console_admin_password: str = ""  # secret: set only in the environment, never in code
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -172,6 +172,8 @@ class Faq(Base):
     updated_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set when an official deletes the FAQ in the console (it can be restored); never searched.
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
 
 
 class ContentRevision(Base):
@@ -305,3 +307,61 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- Console: officials' accounts, their sessions and the history of content edits -----------
+
+CONSOLE_ROLES = ("admin", "editor", "reviewer")
+_ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in CONSOLE_ROLES) + ")"
+
+
+class ConsoleUser(Base):
+    """An official who signs in to the console; ``username`` is stored lower case."""
+
+    __tablename__ = "console_users"
+    __table_args__ = (CheckConstraint(_ROLE_CHECK, name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True, index=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser; the cookie holds the token, the table only its SHA-256."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("console_users.id", ondelete="CASCADE"), index=True)
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+    user: Mapped[ConsoleUser] = relationship()
+
+
+class ContentVersion(Base):
+    """One saved state of a procedure or FAQ: who changed it, when, what, and a full snapshot."""
+
+    __tablename__ = "content_versions"
+    __table_args__ = (Index("ix_content_versions_entity", "entity_type", "entity_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(20))  # "faq" | "procedure"
+    entity_id: Mapped[int] = mapped_column(Integer)
+    entity_key: Mapped[str] = mapped_column(String(100), default="")  # FAQ external id / procedure code
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # baseline, create, update, delete, restore, revert, import, ...
+    author: Mapped[str] = mapped_column(String(100), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    snapshot: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

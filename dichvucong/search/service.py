@@ -29,13 +29,13 @@ def _keyword_text(keywords: str) -> str:
 
 
 def load_documents(session: Session) -> list[IndexedDoc]:
-    """Snapshot of everything searchable: enabled procedures and published FAQs."""
+    """Snapshot of everything searchable: enabled procedures and published, not deleted FAQs."""
     docs: list[IndexedDoc] = []
     procedures = session.scalars(select(Procedure).where(Procedure.enabled.is_(True)).order_by(Procedure.id))
     for p in procedures:
         texts = ((p.name, 3), (_keyword_text(p.keywords), 2), (p.field, 1))
         docs.append(IndexedDoc("procedure", p.id, p.code, p.name, texts))
-    faqs = session.scalars(select(Faq).where(Faq.published.is_(True)).order_by(Faq.id))
+    faqs = session.scalars(select(Faq).where(Faq.published.is_(True), Faq.deleted_at.is_(None)).order_by(Faq.id))
     for f in faqs:
         alternatives = " . ".join(f.alt_questions or [])
         texts = ((f.question, 3), (alternatives, 2), (" . ".join(f.tags or []), 1))
