@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,13 @@ APP_BIN = PROJECT_ROOT / ".venv" / "bin"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin"
 RASA_DIR = PROJECT_ROOT / "rasa_project"
 DEFAULT_MODEL = RASA_DIR / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, so parallel stacks never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass

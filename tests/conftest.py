@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from dichvucong.config import Settings
+from dichvucong.db.admin import create_database, drop_database, unique_name
 from dichvucong.db.migrate import upgrade
 from dichvucong.db.session import get_engine, get_sessionmaker
 from dichvucong.seed import seed_demo_data
@@ -27,22 +25,14 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 def _create_postgres_database() -> tuple[str, str]:
     """A new, empty PostgreSQL database for one test; returns (url, name)."""
-    admin_url = make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"dvc_test_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False), name
+    name = unique_name("dvc_test")
+    return create_database(os.environ["TEST_DATABASE_URL"], name), name
 
 
 def _drop_postgres_database(name: str) -> None:
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
-    engine = create_engine(make_url(os.environ["TEST_DATABASE_URL"]), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    drop_database(os.environ["TEST_DATABASE_URL"], name)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,18 +14,11 @@ import pytest
 
 from dichvucong.config import PROJECT_ROOT
 from dichvucong.db.migrate import upgrade
-from dichvucong.devstack import RASA_BIN, RASA_DIR, StackConfig, running_stack
+from dichvucong.devstack import RASA_BIN, RASA_DIR, StackConfig, free_port, running_stack
 from tests.conftest import seed_database
 
 MODEL_CACHE = PROJECT_ROOT / ".cache" / "models"
 RASA_INPUTS = ["config.yml", "domain.yml", "data", "components"]
-
-
-def free_port() -> int:
-    """A port nobody listens on now, so parallel runs never collide."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rasa_env() -> dict[str, str]:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from dichvucong.db.admin import create_database, drop_database, unique_name
+from dichvucong.db.admin import database_url as pg_database_url
 from dichvucong.db.migrate import upgrade
 from dichvucong.db.session import get_engine
 from dichvucong.devstack import StackConfig, running_stack
@@ -38,31 +38,14 @@ def _require_services() -> str:
     return admin_url
 
 
-def _create_database(admin_url: str, name: str) -> None:
-    engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def production_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
     """Actions + console + TWO Rasa servers on PostgreSQL (ours and the tracker store) and Redis."""
     admin_url = _require_services()
-    suffix = uuid.uuid4().hex[:8]
-    app_db, tracker_db = f"dvc_prod_{suffix}", f"dvc_rasa_{suffix}"
-    for name in (app_db, tracker_db):
-        _create_database(admin_url, name)
-    base = make_url(admin_url)
-    database_url = base.set(database=app_db).render_as_string(hide_password=False)
-    tracker_url = base.set(drivername="postgresql", database=tracker_db).render_as_string(hide_password=False)
+    app_db, tracker_db = unique_name("dvc_prod"), unique_name("dvc_rasa")
+    database_url = create_database(admin_url, app_db)
+    create_database(admin_url, tracker_db)
+    tracker_url = pg_database_url(admin_url, tracker_db, drivername="postgresql")  # Rasa's psycopg2
     redis_url = make_url(REDIS_URL.replace("redis://", "redis+x://"))  # parse host/port/db with SQLAlchemy's URL
     upgrade(database_url)
     seed_demo_data(database_url)
@@ -92,4 +75,4 @@ def production_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFacto
         get_engine(database_url).dispose()
         shutil.rmtree(config.log_dir, ignore_errors=True)
         for name in (app_db, tracker_db):
-            _drop_database(admin_url, name)
+            drop_database(admin_url, name)
