@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,15 @@ from tests.conftest import seed_database
 
 MODEL_CACHE = PROJECT_ROOT / ".cache" / "models"
 RASA_INPUTS = ["config.yml", "domain.yml", "data", "components"]
+# Test stacks never reach a real messenger, whatever the developer's shell exports.
+CHANNELS_OFF = {
+    name: ""
+    for name in (
+        "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_MODE",
+        "ZALO_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN", "ZALO_APP_SECRET",
+        "ZALO_TOKEN_FILE",
+    )
+}
 
 
 def rasa_env() -> dict[str, str]:
@@ -63,21 +73,23 @@ def trained_model() -> Path:
     return model
 
 
-@pytest.fixture(scope="session")
-def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
-    """Rasa, the action server and the console on test ports, with a seeded SQLite database."""
-    workdir = tmp_path_factory.mktemp("stack")
+@contextmanager
+def seeded_stack(model: Path, workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[StackConfig]:
+    """Rasa, the action server and the console on free ports, with a seeded SQLite database
+    under ``workdir``; ``extra_env`` goes to all three (e.g. channel settings). Fails the test
+    with the servers' logs when the stack does not start; stops it on exit."""
     database_url = f"sqlite:///{workdir / 'dichvucong.db'}"
     upgrade(database_url)
     seed_database(database_url)
     config = StackConfig(
-        model=trained_model,
+        model=model,
         rasa_port=free_port(),
         action_port=free_port(),
         console_port=free_port(),
         database_url=database_url,
         tracker_db=workdir / "tracker.db",
         log_dir=workdir / "log",
+        extra_env={**CHANNELS_OFF, **(extra_env or {})},
     )
     try:
         with running_stack(config, startup_timeout=300):
@@ -87,6 +99,13 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         pytest.fail(f"stack did not start: {exc}\n{logs}")
     finally:
         shutil.rmtree(config.log_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
+    """Rasa, the action server and the console on test ports, with a seeded SQLite database."""
+    with seeded_stack(trained_model, tmp_path_factory.mktemp("stack")) as config:
+        yield config
 
 
 class Citizen:
