@@ -151,6 +151,22 @@ def _dispatch_notifications(database_url: str | None, *, explain_missing_sender:
     console.print(f"Thông báo: {report.summary()}")
 
 
+@app.command("health")
+def health_command(
+    url: Annotated[list[str] | None, typer.Option("--url", help="Địa chỉ dịch vụ cần trả lời 200.")] = None,
+    redis_url: Annotated[str | None, typer.Option("--redis-url", help="Kiểm tra cả Redis.")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Kiểm tra cơ sở dữ liệu, Redis và dịch vụ; mã thoát 1 nếu có lỗi (dùng cho healthcheck)."""
+    from dichvucong.health import run_checks
+
+    report = run_checks(database_url, redis_url, tuple(url or ()))
+    for name, state in report.checks.items():
+        console.print(f"{name}: {state}")
+    if not report.healthy:
+        raise typer.Exit(code=1)
+
+
 @app.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help="Câu hỏi của người dân.")],

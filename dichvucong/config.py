@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     search_ambiguity_ratio: float = 0.85
     search_refresh_seconds: float = 1.0
     log_level: str = "INFO"
+    log_format: str = "text"  # "json" in production: one JSON object per line
 
     # Application status lookup (hồ sơ): where records come from and how lookups are limited.
     application_source: str = "database"  # "database" (imported CSV) | "http" (one-stop API)
