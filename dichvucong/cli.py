@@ -151,6 +151,40 @@ def _dispatch_notifications(database_url: str | None, *, explain_missing_sender:
     console.print(f"Thông báo: {report.summary()}")
 
 
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="Tệp sao lưu sẽ tạo (.dump).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Sao lưu CSDL PostgreSQL (pg_dump, định dạng custom)."""
+    from dichvucong.backup import BackupError, backup
+    from dichvucong.config import get_settings
+
+    try:
+        backup(database_url or get_settings().database_url, file)
+    except BackupError as exc:
+        err_console.print(f"[red]Lỗi:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    console.print(f"Đã sao lưu vào {file}.")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="Tệp sao lưu (.dump) cần khôi phục.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Khôi phục CSDL PostgreSQL từ tệp sao lưu (ghi đè dữ liệu hiện có)."""
+    from dichvucong.backup import BackupError, restore
+    from dichvucong.config import get_settings
+
+    try:
+        restore(database_url or get_settings().database_url, file)
+    except BackupError as exc:
+        err_console.print(f"[red]Lỗi:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    console.print(f"Đã khôi phục từ {file}.")
+
+
 @app.command("health")
 def health_command(
     url: Annotated[list[str] | None, typer.Option("--url", help="Địa chỉ dịch vụ cần trả lời 200.")] = None,

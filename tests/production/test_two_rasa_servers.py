@@ -82,3 +82,20 @@ def test_both_servers_write_to_the_shared_postgresql_tracker_store(production_st
         ).scalar_one()
     engine.dispose()
     assert count == 2
+
+
+def test_new_model_rolls_out_without_dropping_conversations(production_stack: StackConfig, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Replace the model on each server in turn (PUT /model); a conversation in progress goes on."""
+    import shutil
+
+    talk = Conversation(production_stack)
+    assert "Cấp lại thẻ căn cước" in talk.say(0, "làm lại căn cước mất bao nhiêu tiền")
+    new_model = tmp_path / "new-model.tar.gz"
+    shutil.copy(production_stack.model, new_model)
+    for server, url in enumerate(talk.urls):
+        response = httpx.put(f"{url}/model", json={"model_file": str(new_model)}, timeout=120)
+        assert response.status_code == 204, response.text
+        status = httpx.get(f"{url}/status", timeout=10).json()
+        assert status["model_file"].endswith("new-model.tar.gz")
+        # while the other server still runs the old model, the conversation continues here
+        assert "— Cấp lại thẻ căn cước" in talk.say(server, "còn lệ phí thì sao?")
