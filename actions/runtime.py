@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from dichvucong.applications.dialogue import StatusDialogue
 from dichvucong.applications.lookup import StatusLookupService
 from dichvucong.applications.sources import make_source
@@ -30,3 +32,8 @@ def status_dialogue() -> StatusDialogue:
     sessionmaker = get_sessionmaker(settings.database_url)
     source = make_source(settings, sessionmaker)
     return StatusDialogue(StatusLookupService(sessionmaker, source, settings), settings)
+
+
+def session_factory() -> sessionmaker[Session]:
+    """Sessions on our database (the engine is created once per URL)."""
+    return get_sessionmaker(get_settings().database_url)

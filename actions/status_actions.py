@@ -9,13 +9,13 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.replying import send_reply
 from actions.runtime import status_dialogue
 from dichvucong.assistant.service import Reply
 
 
 def _utter(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+    send_reply(dispatcher, reply)
 
 
 def _channel(tracker: Tracker) -> str:

@@ -183,7 +183,7 @@ class AssistantService:
             address = resolve_address(session, question) if Aspect.PLACE in aspects else None
             text = format_answer(procedure, aspects, address)
         others = [a for a in (Aspect.DOCUMENTS, Aspect.FEE, Aspect.TIME, Aspect.PLACE, Aspect.STEPS) if a not in aspects]
-        buttons = [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in others[:4]]
+        buttons = [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in others[:3]]
         return Reply(text, kind="answer", buttons=buttons, procedure_code=code)
 
     def _answer_faq(self, hit: SearchHit) -> Reply:

@@ -365,3 +365,20 @@ class ContentVersion(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AnswerFeedback(Base):
+    """A citizen's 👍/👎 on one bot answer, kept with the question and answer it rates."""
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(50), default="")
+    rating: Mapped[int] = mapped_column(Integer)  # +1 helpful, -1 not helpful
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answer_timestamp: Mapped[float | None] = mapped_column(Float, nullable=True)  # the rated bot event's time
+    procedure_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    faq_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
