@@ -7,16 +7,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from dichvucong.api.routes import health, search
+from dichvucong.assistant.service import AssistantService
 from dichvucong.config import Settings, get_settings
+from dichvucong.console import bootstrap_console, console_bad_request, install_console
 from dichvucong.db.session import get_sessionmaker
 from dichvucong.search import SearchService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the search index is built once at start-up, then kept fresh."""
+    """Build the app (API + console); the search index is built once at start-up, then kept fresh."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -24,14 +26,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = get_sessionmaker(settings.database_url)
         app.state.search = SearchService(app.state.sessionmaker, settings.search_refresh_seconds)
         app.state.search.refresh(force=True)
+        app.state.assistant = AssistantService(app.state.sessionmaker, app.state.search, settings)
+        bootstrap_console(app)
         yield
 
     app = FastAPI(title="Trợ lý dịch vụ công", version="0.1.0", lifespan=lifespan)
     app.include_router(search.router)
     app.include_router(health.router)
+    install_console(app, settings)  # the officials' web console under /console
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/console"):
+            return console_bad_request(request)
         return JSONResponse({"detail": "Yêu cầu không hợp lệ.", "errors": exc.errors()}, status_code=422)
 
     return app

@@ -1,0 +1,14 @@
+"""Console routers, one module per resource; every one checks CSRF on POST."""
+
+from dichvucong.console.routes import accounts, auth, dashboard, faqs, history, procedures, transfer, tryit
+
+ROUTERS = [
+    auth.router,
+    dashboard.router,
+    faqs.router,
+    procedures.router,
+    history.router,
+    tryit.router,
+    transfer.router,
+    accounts.router,
+]

@@ -1,0 +1,1 @@
+"""The console's business logic, kept apart from HTTP (routes) and templates."""
