@@ -96,3 +96,20 @@ def test_conversations_are_stored_in_the_tracker_store(stack: StackConfig) -> No
 def test_search_api_runs_beside_the_bot(stack: StackConfig) -> None:
     items = httpx.get(f"http://127.0.0.1:{stack.console_port}/api/search", params={"q": "lam so do"}, timeout=10).json()["items"]
     assert "1.012755" in [item["code"] for item in items]
+
+
+def test_thumbs_down_is_stored_with_the_answer(stack: StackConfig) -> None:
+    from sqlalchemy import select
+
+    from dichvucong.db.models import AnswerFeedback
+    from dichvucong.db.session import get_sessionmaker
+
+    citizen = Citizen(stack, "e2e-feedback")
+    messages = citizen.say("đăng ký kết hôn mất mấy ngày")
+    payloads = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert "/feedback_negative" in payloads
+    assert "Xin lỗi" in citizen.text("/feedback_negative")
+    with get_sessionmaker(stack.database_url)() as session:
+        stored = session.scalars(select(AnswerFeedback).where(AnswerFeedback.sender_id == "e2e-feedback")).one()
+    assert stored.rating == -1 and stored.question == "đăng ký kết hôn mất mấy ngày"
+    assert "Đăng ký kết hôn" in stored.answer
