@@ -322,10 +322,10 @@ class TelegramInput(InputChannel):
             return 400, {"status": "rejected", "reason": "the body is not a JSON object"}
         try:
             update = Update.de_json(data, self.bot)
+            incoming = read_update(update, self.payloads)
         except Exception:  # noqa: BLE001 - a malformed update must not take the route down
             logger.warning("Unreadable Telegram update %s", data.get("update_id"), exc_info=True)
             return 200, {"status": "ignored", "reason": "unreadable update"}
-        incoming = read_update(update, self.payloads)
         if incoming is None:
             return 200, {"status": "ignored"}
         output = TelegramOutput(self.bot, self.payloads)
