@@ -217,5 +217,13 @@ def search_command(
 
 
 
+def _register_console_commands() -> None:
+    from dichvucong.console.cli import create_admin
+
+    app.command("create-admin")(create_admin)
+
+
+_register_console_commands()
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,129 @@
+"""Console fixtures: a seeded database per backend, the app, accounts and a signed-in client.
+
+The running-stack fixtures of the end-to-end tests are re-exported for the live test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from dichvucong.catalog.importer import import_catalog
+from dichvucong.config import Settings
+from dichvucong.console.services.accounts import create_user
+from dichvucong.db.session import get_sessionmaker
+from dichvucong.faqs.importer import import_faqs
+from dichvucong.seed import CATALOG_FILE, FAQ_FILE
+from tests.e2e.conftest import Citizen, stack, trained_model  # noqa: F401  (re-exported fixtures)
+
+PASSWORD = "mat-khau-thu-nghiem-1"
+SECRET = "test-console-secret-key-0123456789"
+_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def console_db(database_url: str) -> str:
+    """A migrated database (SQLite, and PostgreSQL when configured) with the demo catalogue and FAQs."""
+    with get_sessionmaker(database_url)() as session:
+        import_catalog(session, CATALOG_FILE)
+        import_faqs(session, FAQ_FILE)
+    return database_url
+
+
+@pytest.fixture
+def users(console_db: str) -> dict[str, str]:
+    """One account per role; returns role → username."""
+    with get_sessionmaker(console_db)() as session:
+        for role in ("admin", "editor", "reviewer"):
+            create_user(session, f"{role}1", PASSWORD, role, f"Cán bộ {role}")
+        session.commit()
+    return {"admin": "admin1", "editor": "editor1", "reviewer": "reviewer1"}
+
+
+@pytest.fixture
+def console_settings(console_db: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=console_db,
+        search_refresh_seconds=0,
+        console_secret_key=SECRET,
+        console_upload_dir=str(tmp_path / "uploads"),
+        console_max_upload_mb=1,
+        console_page_size=20,
+    )
+
+
+@pytest.fixture
+def app(console_settings: Settings) -> FastAPI:
+    from dichvucong.api.app import create_app
+
+    return create_app(console_settings)
+
+
+class ConsoleClient:
+    """A browser-like client: keeps cookies, reads CSRF tokens from pages, posts forms."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.http = client
+        self.token = ""
+
+    def get(self, path: str, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        response = self.http.get(path, **kwargs)
+        match = _CSRF_RE.search(response.text) if response.headers.get("content-type", "").startswith("text/html") else None
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, path: str, data: dict | None = None, files: dict | None = None, token: str | None = None, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        form = dict(data or {})
+        form.setdefault("csrf_token", self.token if token is None else token)
+        if token == "":
+            form.pop("csrf_token")
+        response = self.http.post(path, data=form, files=files, follow_redirects=False, **kwargs)
+        return response
+
+    def follow(self, response: Response) -> Response:
+        assert response.status_code == 303, (response.status_code, response.text[:2000])
+        return self.get(response.headers["location"])
+
+    def login(self, username: str, password: str = PASSWORD) -> Response:
+        self.get("/console/login")
+        return self.post("/console/login", {"username": username, "password": password, "next": "/console"})
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[ConsoleClient]:
+    with TestClient(app) as test_client:
+        yield ConsoleClient(test_client)
+
+
+def signed_in(client: ConsoleClient, username: str) -> ConsoleClient:
+    response = client.login(username)
+    assert response.status_code == 303, response.text[:2000]
+    client.get("/console")
+    return client
+
+
+@pytest.fixture
+def editor(client: ConsoleClient, users: dict[str, str]) -> ConsoleClient:
+    return signed_in(client, users["editor"])
+
+
+@pytest.fixture
+def admin(client: ConsoleClient, users: dict[str, str]) -> ConsoleClient:
+    return signed_in(client, users["admin"])
+
+
+@pytest.fixture
+def reviewer(client: ConsoleClient, users: dict[str, str]) -> ConsoleClient:
+    return signed_in(client, users["reviewer"])
+
+
+def page_text(response: Response) -> str:
+    """The visible text of an HTML page (tags removed, entities kept escaped)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
