@@ -76,3 +76,10 @@ lint:
 
 clean:
 	rm -rf var rasa_project/models .cache
+
+# Telegram long polling, for an office without a public HTTPS address: forwards updates to
+# the running Rasa server's Telegram route (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET,
+# RASA_URL; see docs/channels.md). Ctrl-C stops it.
+.PHONY: telegram-poller
+telegram-poller: .venv-rasa/.installed
+	$(WITH_RASA_PATH) $(RASA)/python -m connectors.telegram_polling
