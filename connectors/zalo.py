@@ -57,10 +57,11 @@ DEFAULT_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
 TEXT_LIMIT = 2000  # characters of one OA text message
 TEXT_EVENTS = {"user_send_text", "anonymous_send_text"}
 # Error codes the OA API answers (with HTTP 200) for an access token it no longer accepts.
-TOKEN_ERRORS = {-216, -124, -204}
+TOKEN_ERRORS = {-216, -124}
 MENU_CHOICE = re.compile(r"^\s*(?:số\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 NOT_TEXT_REPLY = "Xin lỗi, hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng gõ câu hỏi về thủ tục nhé."
 MENU_HEADER = "Gõ số để chọn:"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class TokenStore:
     def __init__(self, access_token: str, refresh_token: str, path: str = "") -> None:
         self.access_token = access_token
         self.refresh_token = refresh_token
-        self.path = Path(path) if path else None
+        self.path = (PROJECT_ROOT / path) if path else None  # a relative path: from the project directory
         if self.path is not None and self.path.exists():
             try:
                 saved = json.loads(self.path.read_text(encoding="utf-8"))
