@@ -6,6 +6,7 @@ The running-stack fixtures of the end-to-end tests are re-exported for the live 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from httpx import Response
 from dichvucong.catalog.importer import import_catalog
 from dichvucong.config import Settings
 from dichvucong.console.services.accounts import create_user
-from dichvucong.db.session import get_sessionmaker
+from dichvucong.db.migrate import upgrade
+from dichvucong.db.session import get_engine, get_sessionmaker
 from dichvucong.faqs.importer import import_faqs
 from dichvucong.seed import CATALOG_FILE, FAQ_FILE
+from tests.conftest import BACKENDS, _create_postgres_database, _drop_postgres_database
 from tests.e2e.conftest import Citizen, stack, trained_model  # noqa: F401  (re-exported fixtures)
 
 PASSWORD = "mat-khau-thu-nghiem-1"
@@ -27,22 +30,61 @@ SECRET = "test-console-secret-key-0123456789"
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def console_db(database_url: str) -> str:
-    """A migrated database (SQLite, and PostgreSQL when configured) with the demo catalogue and FAQs."""
-    with get_sessionmaker(database_url)() as session:
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters in tests (production uses argon2-cffi's defaults)."""
+    from argon2 import PasswordHasher
+
+    from dichvucong.console import security
+
+    saved = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = saved
+
+
+def _fill(url: str) -> None:
+    """Demo catalogue and FAQs, plus one account per role."""
+    with get_sessionmaker(url)() as session:
         import_catalog(session, CATALOG_FILE)
         import_faqs(session, FAQ_FILE)
-    return database_url
+        for role in ("admin", "editor", "reviewer"):
+            create_user(session, f"{role}1", PASSWORD, role, f"Cán bộ {role}")
+        session.commit()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory, fast_password_hashing: None) -> Path:
+    """A filled SQLite file that each SQLite test copies (much faster than migrating + importing)."""
+    path = tmp_path_factory.mktemp("console-template") / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    _fill(url)
+    get_engine(url).dispose()  # checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def console_db(request: pytest.FixtureRequest, tmp_path: Path, template_db: Path) -> Iterator[str]:
+    """A database with the demo catalogue, FAQs and accounts: SQLite, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        target = tmp_path / "console.db"
+        shutil.copyfile(template_db, target)
+        url = f"sqlite:///{target}"
+        yield url
+        get_engine(url).dispose()
+    else:
+        url, name = _create_postgres_database()
+        upgrade(url)
+        _fill(url)
+        yield url
+        get_engine(url).dispose()
+        _drop_postgres_database(name)
 
 
 @pytest.fixture
 def users(console_db: str) -> dict[str, str]:
-    """One account per role; returns role → username."""
-    with get_sessionmaker(console_db)() as session:
-        for role in ("admin", "editor", "reviewer"):
-            create_user(session, f"{role}1", PASSWORD, role, f"Cán bộ {role}")
-        session.commit()
+    """Role → username of the accounts every console database has."""
     return {"admin": "admin1", "editor": "editor1", "reviewer": "reviewer1"}
 
 

@@ -126,9 +126,9 @@ def test_change_own_password(editor: ConsoleClient, users: dict[str, str], conso
         assert user.password_hash.startswith("$argon2")
 
 
-def test_first_admin_comes_from_the_environment_once(console_db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_first_admin_comes_from_the_environment_once(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(
-        database_url=console_db, console_secret_key="k" * 32, console_upload_dir=str(tmp_path),
+        database_url=database_url, console_secret_key="k" * 32, console_upload_dir=str(tmp_path),
         console_admin_username="QuanTri", console_admin_password="mat-khau-dau-tien-1",
     )
     with TestClient(create_app(settings)) as http:
@@ -136,33 +136,33 @@ def test_first_admin_comes_from_the_environment_once(console_db: str, tmp_path) 
     changed = settings.model_copy(update={"console_admin_password": "mat-khau-khac-han-2"})
     with TestClient(create_app(changed)):  # an admin exists: the environment is not used again
         pass
-    with get_sessionmaker(console_db)() as session:
+    with get_sessionmaker(database_url)() as session:
         admins = list(session.scalars(select(ConsoleUser)))
         assert [a.username for a in admins] == ["quantri"] and verify_password(admins[0].password_hash, "mat-khau-dau-tien-1")
 
 
-def test_no_account_exists_without_configuration(console_db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(Settings(database_url=console_db, console_secret_key="k" * 32, console_upload_dir=str(tmp_path)))):
+def test_no_account_exists_without_configuration(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(Settings(database_url=database_url, console_secret_key="k" * 32, console_upload_dir=str(tmp_path)))):
         pass
-    with get_sessionmaker(console_db)() as session:
+    with get_sessionmaker(database_url)() as session:
         assert session.scalar(select(ConsoleUser)) is None
 
 
-def test_dvc_create_admin_reads_the_password_from_the_environment(console_db: str) -> None:
+def test_dvc_create_admin_reads_the_password_from_the_environment(database_url: str) -> None:
     runner = CliRunner()
     result = runner.invoke(
-        cli_app, ["create-admin", "--username", "truongphong", "--database-url", console_db],
+        cli_app, ["create-admin", "--username", "truongphong", "--database-url", database_url],
         env={"CONSOLE_ADMIN_PASSWORD": "mat-khau-cua-truong-phong"},
     )
     assert result.exit_code == 0, result.output
-    short = runner.invoke(cli_app, ["create-admin", "--username", "b2b", "--database-url", console_db], env={"CONSOLE_ADMIN_PASSWORD": "ngan"})
+    short = runner.invoke(cli_app, ["create-admin", "--username", "b2b", "--database-url", database_url], env={"CONSOLE_ADMIN_PASSWORD": "ngan"})
     assert short.exit_code == 1 and "ít nhất 10 ký tự" in short.output
     prompted = runner.invoke(
-        cli_app, ["create-admin", "--username", "phophong", "--database-url", console_db],
+        cli_app, ["create-admin", "--username", "phophong", "--database-url", database_url],
         input="mat-khau-go-tay-123\nmat-khau-go-tay-123\n", env={"CONSOLE_ADMIN_PASSWORD": ""},
     )
     assert prompted.exit_code == 0, prompted.output
-    with get_sessionmaker(console_db)() as session:
+    with get_sessionmaker(database_url)() as session:
         users = {u.username: u for u in session.scalars(select(ConsoleUser))}
     assert set(users) == {"truongphong", "phophong"} and all(u.role == "admin" for u in users.values())
     assert verify_password(users["phophong"].password_hash, "mat-khau-go-tay-123")

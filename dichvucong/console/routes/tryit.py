@@ -34,10 +34,7 @@ def try_page(request: Request, user: CurrentUser, db: SessionDep, q: str = "") -
         assistant: AssistantService = request.app.state.assistant
         reply = assistant.answer_question(q, intent=None)
         hits = assistant.search(q, k=8)
-        procedure_ids = dict(db.execute(select(Procedure.code, Procedure.id).where(Procedure.code == (reply.procedure_code or ""))).tuples().all())
-        faq_ids = dict(db.execute(select(Faq.external_id, Faq.id).where(Faq.external_id == (reply.faq_id or ""))).tuples().all())
-        context.update(
-            reply=reply, hits=hits,
-            used_procedure_id=procedure_ids.get(reply.procedure_code or ""), used_faq_id=faq_ids.get(reply.faq_id or ""),
-        )
+        used_procedure_id = db.scalar(select(Procedure.id).where(Procedure.code == reply.procedure_code)) if reply.procedure_code else None
+        used_faq_id = db.scalar(select(Faq.id).where(Faq.external_id == reply.faq_id)) if reply.faq_id else None
+        context.update(reply=reply, hits=hits, used_procedure_id=used_procedure_id, used_faq_id=used_faq_id)
     return render(request, "try.html", context)

@@ -81,7 +81,7 @@ def all_fields(session: Session) -> list[str]:
 
 
 def all_codes(session: Session) -> list[tuple[str, str]]:
-    return list(session.execute(select(Procedure.code, Procedure.name).order_by(Procedure.code)).tuples())
+    return [(code, name) for code, name in session.execute(select(Procedure.code, Procedure.name).order_by(Procedure.code))]
 
 
 def _text(form: FormData, name: str) -> str:
