@@ -237,7 +237,7 @@
   function messageNode(m) {
     const isBot = m.role === "bot";
     const bubble = el("div", { class: "dvcw-bubble" }, [el("span", { class: "dvcw-sr", text: isBot ? TEXT.botSays : TEXT.youSay })]);
-    if (m.text) bubble.append(isBot ? richText(m.text) : document.createTextNode(m.text));
+    if (m.text) bubble.append(el("span", { class: "dvcw-text" }, [isBot ? richText(m.text) : m.text]));
     const image = isBot && m.image ? safeImageUrl(m.image) : null;
     if (image) bubble.append(el("img", { src: image, alt: TEXT.image, loading: "lazy" }));
     const meta = el("span", { class: "dvcw-meta" });
@@ -250,10 +250,11 @@
     return row;
   }
 
-  function updateMeta(row, m) {
+  /* "sending" (in flight, not stored) shows no label; "pending" means queued until online. */
+  function updateMeta(row, m, sending) {
     const meta = row.querySelector(".dvcw-meta");
-    row.dataset.status = m.status || "sent";
-    const label = m.status === "pending" ? TEXT.pending : m.status === "failed" ? TEXT.failed : "";
+    row.dataset.status = sending ? "sending" : m.status || "sent";
+    const label = sending ? "" : m.status === "pending" ? TEXT.pending : m.status === "failed" ? TEXT.failed : "";
     meta.textContent = clockTime(m.ts) + (label ? " · " + label : "");
   }
 
@@ -276,7 +277,10 @@
     const chips = el("div", { class: "dvcw-chips", role: "group", "aria-label": TEXT.suggestions });
     for (const b of buttons) {
       const chip = el("button", { type: "button", class: "dvcw-chip", text: String(b.title) });
-      chip.addEventListener("click", () => send(String(b.title), String(b.payload || b.title)));
+      chip.addEventListener("click", () => {
+        send(String(b.title), String(b.payload || b.title));
+        input.focus(); // the chip is gone now: keep focus inside the panel
+      });
       chips.append(chip);
     }
     row.querySelector(".dvcw-msg-col").append(chips);
@@ -514,6 +518,8 @@
         const m = state.messages.find((x) => x.role === "user" && x.status === "pending");
         if (!m) break;
         if (config.transport === "rest") setTyping(true);
+        const sendingRow = rowFor(m);
+        if (sendingRow) updateMeta(sendingRow, m, true);
         try {
           await transport.deliver(m.payload || m.text);
           m.status = "sent";
