@@ -169,3 +169,10 @@ def reviewer(client: ConsoleClient, users: dict[str, str]) -> ConsoleClient:
 def page_text(response: Response) -> str:
     """The visible text of an HTML page (tags removed, entities kept escaped)."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
+
+
+@pytest.fixture
+def admin_client(app: FastAPI, users: dict[str, str]) -> Iterator[ConsoleClient]:
+    """A second browser, signed in as the admin, next to ``editor``."""
+    with TestClient(app) as test_client:
+        yield signed_in(ConsoleClient(test_client), users["admin"])
