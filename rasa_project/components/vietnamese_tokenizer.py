@@ -120,7 +120,7 @@ def _words(text: str) -> Iterator[list[Span]]:
         yield from _segment(text, position, len(text))
 
 
-def _lemma(syllables: list[str]) -> str:
+def _lemma(syllables: list[str], separator: str = "_") -> str:
     """Folded matching form: "Căn", "cước" -> "can_cuoc"; "cccd" -> "can_cuoc_cong_dan".
 
     Plain words go through :func:`fold` (lower case, chat spellings expanded, accents
@@ -130,7 +130,7 @@ def _lemma(syllables: list[str]) -> str:
     # Some legacy encodings produce "ð" (eth) for "đ"; underthesea reads it as "đ", so do we.
     syllables = [s.replace("ð", "đ").replace("Ð", "Đ") for s in syllables]
     parts = [fold(s) if _WORD_RE.fullmatch(s) else strip_accents(s.lower()) for s in syllables]
-    return "_".join(part.replace(" ", "_") for part in parts)
+    return separator.join(part.replace(" ", separator) for part in parts)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -160,6 +160,11 @@ class VietnameseTokenizer(Tokenizer):
             "token_pattern": None,
             # Symbol on which prefix should be split
             "prefix_separator_symbol": None,
+            # What joins the syllables of a lemma. "_" keeps a word one feature; " " lets
+            # CountVectorsFeaturizer count syllables (and syllable pairs with ngram_range),
+            # which does not depend on how underthesea segmented the text, so accented
+            # and unaccented typing give the same features.
+            "lemma_separator": "_",
         }
 
     @classmethod
@@ -204,7 +209,7 @@ class VietnameseTokenizer(Tokenizer):
                         "_".join(text[s:e] for s, e in group),
                         group[0][0],
                         end=group[-1][1],
-                        lemma=_lemma(syllables),
+                        lemma=_lemma(syllables, self._config.get("lemma_separator", "_")),
                     )
                 )
         return self._apply_token_pattern(tokens)

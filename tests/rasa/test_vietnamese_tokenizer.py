@@ -441,3 +441,18 @@ def test_persist_and_load_round_trip(trained_agent, accented: str, expected_inte
     # the graph loaded from the archive really uses this tokenizer
     predict_nodes = trained_agent.processor.model_metadata.predict_schema.nodes.values()
     assert VietnameseTokenizer in {node.uses for node in predict_nodes}
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [
+        ("Đăng ký khai sinh cần giấy tờ gì", "dang ky khai sinh can giay to gi"),
+        ("Làm lại căn cước mất bao nhiêu tiền", "lam lai cccd mat bn tien"),
+        ("Hồ sơ của tôi đến đâu rồi", "ho so cua toi den dau roi"),
+    ],
+)
+def test_space_separated_lemmas_make_accents_irrelevant_to_featurizers(create_tokenizer, accented: str, plain: str) -> None:
+    """With lemma_separator " " (our config), CountVectorsFeaturizer sees the same syllables."""
+    tokenizer = create_tokenizer({"lemma_separator": " "})
+    syllables = lambda text: " ".join(t.lemma for t in tokenize(tokenizer, text)).split()  # noqa: E731
+    assert syllables(accented) == syllables(plain)
