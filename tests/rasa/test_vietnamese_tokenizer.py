@@ -447,7 +447,7 @@ def test_persist_and_load_round_trip(trained_agent, accented: str, expected_inte
     ("accented", "plain"),
     [
         ("Đăng ký khai sinh cần giấy tờ gì", "dang ky khai sinh can giay to gi"),
-        ("Làm lại căn cước mất bao nhiêu tiền", "lam lai cccd mat bn tien"),
+        ("Làm lại căn cước công dân mất bao nhiêu tiền", "lam lai cccd mat bn tien"),
         ("Hồ sơ của tôi đến đâu rồi", "ho so cua toi den dau roi"),
     ],
 )
