@@ -18,6 +18,16 @@ from dichvucong.console.services.accounts import ROLE_DESCRIPTIONS, ROLE_LABELS
 from dichvucong.console.timeutil import local_time
 
 FLASH_COOKIE = "dvc_console_flash"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 EDIT_ROLES = frozenset({"admin", "editor"})
 
 
@@ -74,7 +84,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         **(context or {}),
     }
     response = ctx.templates.TemplateResponse(request, template, values, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(SECURITY_HEADERS)
     if new_nonce:
         set_cookie(response, ctx, CSRF_COOKIE, nonce)
     if flash is not None:

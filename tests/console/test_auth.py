@@ -191,3 +191,9 @@ def test_sessions_are_stored_hashed(editor: ConsoleClient, console_settings: Set
 def test_malformed_console_urls_get_a_page(editor: ConsoleClient) -> None:
     response = editor.get("/console/faqs?page=abc")
     assert response.status_code == 400 and "Yêu cầu không hợp lệ" in page_text(response)
+
+
+def test_pages_forbid_framing_and_foreign_scripts(client: ConsoleClient) -> None:
+    headers = client.get("/console/login").headers
+    assert "script-src 'self'" in headers["content-security-policy"] and headers["x-frame-options"] == "DENY"
+    assert headers["cache-control"] == "no-store"
