@@ -261,6 +261,10 @@ def test_dropped_connection_reconnects_and_sends_the_queue(page, demo_url: str) 
     pending.wait_for()
     assert "Đang chờ gửi" in pending.inner_text()
     screenshot(page, "desktop-offline")
+    page.reload()  # the queue is kept in localStorage
+    w = widget(page)
+    pending.wait_for()
+    w.banner.get_by_text("Mất kết nối, đang kết nối lại…").wait_for()
 
     page.unroute("**/webhooks/rest/**")  # the server is reachable again: automatic retry with backoff
     w.log.get_by_text("70.000", exact=False).wait_for(timeout=30_000)

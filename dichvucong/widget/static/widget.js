@@ -2,7 +2,7 @@
  * Trợ lý dịch vụ công — web chat widget.
  * Embed with one tag:
  *   <script src="https://<console>/widget/widget.js" data-rasa-url="https://<rasa>" defer></script>
- * data- attributes: rasa-url, title, subtitle, greeting, suggestions ("a|b|c"),
+ * data- attributes: rasa-url, title, greeting, suggestions ("a|b|c"),
  * transport ("rest" | "socketio"), open ("true"), user-event, bot-event, socket-path.
  * Everything lives in a shadow root; bot and user text is only ever inserted as text nodes.
  */
@@ -24,7 +24,6 @@
   const config = {
     rasaUrl: (data.rasaUrl || location.protocol + "//" + location.hostname + ":5005").replace(/\/+$/, ""),
     title: data.title || "Trợ lý dịch vụ công",
-    subtitle: data.subtitle || "Giải đáp thủ tục hành chính",
     greeting: data.greeting || DEFAULT_GREETING,
     suggestions: (data.suggestions !== undefined ? data.suggestions : DEFAULT_SUGGESTIONS)
       .split("|").map((s) => s.trim()).filter(Boolean).slice(0, 6),
@@ -305,23 +304,38 @@
     });
   }
 
-  function addMessage(m) {
+  function addMessage(m, scroll) {
     state.messages.push(m);
     saveState();
-    log.append(messageNode(m));
+    const row = messageNode(m);
+    log.append(row);
     renderChips();
-    scrollToEnd(true);
+    if (scroll !== false) scrollToEnd(true);
+    return row;
+  }
+
+  /* A reply taller than the conversation area is shown from its first line, not its last. */
+  function scrollToReply(first) {
+    requestAnimationFrame(() => {
+      const top = first.getBoundingClientRect().top - body.getBoundingClientRect().top + body.scrollTop - 12;
+      body.scrollTop = body.scrollHeight - top > body.clientHeight ? top : body.scrollHeight;
+    });
   }
 
   let unread = 0;
+  let replyAnchor = null; // first bot message since the citizen last wrote
   function addBotMessages(messages) {
+    let first = null;
     for (const raw of messages) {
       const m = normalizeBotMessage(raw);
       if (!m) continue;
-      addMessage(m);
+      const row = addMessage(m, false);
+      first = first || row;
       if (panel.hidden) unread += 1;
     }
     setTyping(false);
+    replyAnchor = replyAnchor && replyAnchor.isConnected ? replyAnchor : first;
+    if (replyAnchor) scrollToReply(replyAnchor);
     badge.hidden = unread === 0;
     badge.textContent = String(unread);
     launcher.setAttribute("aria-label", TEXT.open + (unread ? " (" + TEXT.newMessages(unread) + ")" : ""));
@@ -542,6 +556,7 @@
     const text = display.trim();
     if (!text) return;
     ensureStarted();
+    replyAnchor = null;
     addMessage({ id: newId("m"), role: "user", text: text, payload: payload && payload !== text ? payload : undefined, ts: Date.now(), status: "pending" });
     if (connection === "online") flush();
   }
