@@ -6,8 +6,10 @@ import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dichvucong.config import Settings
@@ -34,6 +36,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(UploadLimitMiddleware, max_bytes=app.state.console.max_upload_bytes)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(ConsoleError, _console_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
 
 def bootstrap_console(app: FastAPI) -> None:
@@ -44,6 +47,14 @@ def bootstrap_console(app: FastAPI) -> None:
 async def _login_required(request: Request, exc: LoginRequired) -> Response:
     target = exc.next_url if exc.next_url.startswith(PREFIX) else PREFIX
     return RedirectResponse(f"{PREFIX}/login?next={quote(target, safe='/')}", status_code=303)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Console URLs that do not exist get a page; the JSON API keeps FastAPI's answer."""
+    if not request.url.path.startswith(PREFIX) or exc.status_code != 404:
+        return await http_exception_handler(request, exc)
+    message = "Trang này không tồn tại. Hãy dùng thanh điều hướng phía trên."
+    return render(request, "error.html", {"title": "Không tìm thấy", "message": message}, status_code=404)
 
 
 async def _console_error(request: Request, exc: ConsoleError) -> Response:
