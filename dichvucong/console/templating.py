@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
@@ -31,6 +32,25 @@ SECURITY_HEADERS = {
 EDIT_ROLES = frozenset({"admin", "editor"})
 
 
+_REASONS = (
+    (re.compile(r"String should have at least 1 character"), "không được để trống"),
+    (re.compile(r"String should have at most (\d+) characters?"), r"dài quá \1 ký tự"),
+    (re.compile(r"Field required"), "thiếu"),
+    (re.compile(r"Input should be a valid boolean.*"), "phải là có/không (true/false)"),
+    (re.compile(r"Input should be a valid (list|array).*"), "phải là danh sách"),
+    (re.compile(r"Input should be a valid string.*"), "phải là chữ"),
+    (re.compile(r"Input should be a valid dictionary.*"), "phải là một đối tượng"),
+    (re.compile(r"Value error, "), ""),
+)
+
+
+def vietnamese_reason(reason: str) -> str:
+    """Importer reasons come partly from pydantic in English; officials read Vietnamese."""
+    for pattern, replacement in _REASONS:
+        reason = pattern.sub(replacement, reason)
+    return reason
+
+
 def build_templates() -> Jinja2Templates:
     """Templates with autoescaping on (content officials type is always shown as text)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -38,6 +58,7 @@ def build_templates() -> Jinja2Templates:
     env.autoescape = True
     env.filters["localtime"] = local_time
     env.filters["money"] = lambda v: "" if v is None else format_amount(int(v))
+    env.filters["reason"] = vietnamese_reason
     env.filters["days"] = lambda d: "" if d is None else f"{d:g}".replace(".", ",")
     env.globals["ROLE_LABELS"] = ROLE_LABELS
     env.globals["ROLE_DESCRIPTIONS"] = ROLE_DESCRIPTIONS

@@ -74,6 +74,7 @@ def test_preview_equals_import_and_changes_nothing(editor: ConsoleClient) -> Non
     assert expected == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 2}
     text = page_text(preview)
     assert "dòng 3" in text and "dòng 5" in text and "trùng mã câu hỏi imp-1" in text
+    assert "question: không được để trống" in text and "String should" not in text
     assert "Làm thẻ bảo hiểm y tế cho trẻ em ở đâu?" in text
     assert state(editor) == before  # nothing written, not even the content revision
     done = commit(editor, preview)
