@@ -30,8 +30,10 @@ import hashlib
 import hmac
 import logging
 import re
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -39,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from connectors.text import BoundedDict, setting, split_message, utf16_len
@@ -56,6 +58,7 @@ CALLBACK_DATA_LIMIT = 64  # Bot API: 1-64 bytes of callback_data per button
 KEY_PREFIX = "k:"  # callback_data that stands for a longer payload kept in memory
 PAYLOAD_MEMORY = 10_000  # long payloads remembered per Rasa server (LRU)
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_FLOOD_WAIT = 5.0  # seconds a reply may wait for Telegram's flood control
 # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a secret token.
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -113,6 +116,14 @@ class TelegramSettings:
         if not self.webhook_secret or not given:
             return False
         return hmac.compare_digest(given.encode(), self.webhook_secret.encode())
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    """Seconds Telegram asks us to wait (an int or a timedelta, depending on PTB_TIMEDELTA)."""
+    with warnings.catch_warnings():  # the int form is deprecated in PTB 22
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def make_bot(settings: TelegramSettings) -> Bot:
@@ -194,11 +205,24 @@ class TelegramOutput(OutputChannel):
         parts = split_text(text) or ([BUTTONS_ONLY_TEXT] if markup else [])
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
+            if not await self._send_part(chat_id, part, markup if last else None):
+                return
+
+    async def _send_part(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        for attempt in (1, 2):
             try:
-                await self.bot.send_message(chat_id=chat_id, text=part, reply_markup=markup if last else None)
+                await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+                return True
+            except RetryAfter as exc:  # flood control: wait as told (a few seconds at most), once
+                delay = _retry_seconds(exc)
+                if attempt == 2 or delay > MAX_FLOOD_WAIT:
+                    logger.warning("Telegram flood control on chat %s (%.0f s); reply dropped", chat_id, delay)
+                    return False
+                await asyncio.sleep(delay)
             except TelegramError as exc:  # blocked by the user, chat gone, network: log, go on
                 logger.warning("Telegram sendMessage to chat %s failed: %s", chat_id, exc)
-                return
+                return False
+        return False
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(recipient_id, text)

@@ -266,13 +266,18 @@ class ZaloOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, client: ZaloClient, recipient: dict[str, str], menus: BoundedDict[str, list[str]]) -> None:
+    def __init__(
+        self, client: ZaloClient, menus: BoundedDict[str, list[str]], recipient: dict[str, str] | None = None
+    ) -> None:
         self.client = client
-        self.recipient = recipient
         self.menus = menus
+        self.recipient = recipient  # None: the Rasa sender id is the Zalo user id
+
+    def _to(self, recipient_id: str) -> dict[str, str]:
+        return self.recipient or {"user_id": recipient_id}
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.client.send_text(self.recipient, text)
+        await self.client.send_text(self._to(recipient_id), text)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -280,10 +285,10 @@ class ZaloOutput(OutputChannel):
         text, payloads = numbered_menu(text or "", buttons)
         if payloads:
             self.menus.put(recipient_id, payloads)
-        await self.client.send_text(self.recipient, text)
+        await self.client.send_text(self._to(recipient_id), text)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.client.send_text(self.recipient, image)
+        await self.client.send_text(self._to(recipient_id), image)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         logger.debug("Custom payload not sent to Zalo user %s", recipient_id)
@@ -315,6 +320,10 @@ class ZaloInput(InputChannel):
                 logger.error("Zalo channel cannot reply: ZALO_ACCESS_TOKEN is not set")
         elif settings.app_id or settings.oa_secret_key:
             logger.error("Zalo channel off: both ZALO_APP_ID and ZALO_OA_SECRET_KEY are needed")
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """Replies outside a webhook call (Rasa's HTTP API with ``output_channel=zalo``)."""
+        return ZaloOutput(self.client, self.menus) if self.settings.configured else None
 
     async def handle(self, headers: Mapping[str, str], raw_body: bytes, on_new_message: OnNewMessage) -> tuple[int, dict[str, Any]]:
         """Answer one webhook call at once: (HTTP status, JSON body); replies follow in a task."""
@@ -350,7 +359,7 @@ class ZaloInput(InputChannel):
             logger.info("Zalo message %s delivered again; ignored", msg_id)
             return 200, {"status": "duplicate"}
         recipient = self._recipient(name, sender_id, message)
-        output = ZaloOutput(self.client, recipient, self.menus)
+        output = ZaloOutput(self.client, self.menus, recipient)
         text = str(message.get("text") or "").strip()
         if name in TEXT_EVENTS and text:
             text = self._menu_choice(sender_id, text)

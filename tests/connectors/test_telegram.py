@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from dichvucong.db.session import get_sessionmaker
@@ -143,3 +144,18 @@ def test_the_tracker_store_records_the_telegram_channel(channels: ChannelStack) 
     assert [e["input_channel"] for e in user_events] == ["telegram"]
     metadata = user_events[0]["metadata"]
     assert metadata["chat_id"] == chat_id and metadata["user_id"] == chat_id and metadata["language"] == "vi"
+
+
+def test_rasas_http_api_can_message_the_chat_on_its_latest_channel(channels: ChannelStack) -> None:
+    update, chat_id = telegram_update("telegram_text")
+    assert channels.post_telegram(update).status_code == 200
+    before = len(channels.telegram.matching(FakeTelegram.messages_to(chat_id)))
+    response = httpx.post(
+        f"{channels.base}/conversations/{chat_id}/trigger_intent",
+        params={"output_channel": "latest"},
+        json={"name": "greet"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    sent = channels.telegram.wait_for(FakeTelegram.messages_to(chat_id), count=before + 1, timeout=10)
+    assert "trợ lý dịch vụ công" in sent[-1].body["text"]

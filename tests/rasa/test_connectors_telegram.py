@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rasa.core.channels.channel import UserMessage
 from telegram import Update
+from telegram.error import RetryAfter
 
 from connectors.telegram import (
     CALLBACK_DATA_LIMIT,
@@ -142,6 +143,15 @@ def test_read_update_on_recorded_updates() -> None:
         assert read(name) is None
 
 
+@pytest.mark.parametrize("name", ["telegram_text", "telegram_start", "telegram_callback_query", "telegram_photo"])
+def test_what_the_poller_forwards_reads_like_the_original(name: str) -> None:
+    """The poller posts ``update.to_dict()``; the route must read it as Telegram's own JSON."""
+    store = PayloadStore()
+    original = Update.de_json(fixture(name), None)
+    forwarded = Update.de_json(json.loads(json.dumps(original.to_dict())), None)
+    assert read_update(forwarded, store) == read_update(original, store)
+
+
 def test_an_expired_button_key_gets_a_polite_answer() -> None:
     update = fixture("telegram_callback_query")
     update["callback_query"]["data"] = "k:0123456789abcdef0123"
@@ -229,6 +239,24 @@ def test_long_replies_are_split_and_the_keyboard_rides_on_the_last_part() -> Non
     assert [p["reply_markup"] is not None for p in parts] == [False, False, True]
     asyncio.run(output.send_text_with_buttons("42", "", [{"title": "Lệ phí", "payload": "/ask_fee"}]))
     assert bot.calls[-1][1]["text"]  # Telegram refuses an empty text
+
+
+class FloodedBot(RecordingBot):
+    def __init__(self, waits: list[int]) -> None:
+        super().__init__()
+        self.waits = waits
+
+    async def send_message(self, **kwargs: Any) -> None:
+        if self.waits:
+            raise RetryAfter(self.waits.pop(0))
+        await super().send_message(**kwargs)
+
+
+@pytest.mark.parametrize(("waits", "delivered"), [([0], True), ([0, 0], False), ([60], False)], ids=["once", "twice", "too-long"])
+def test_flood_control_is_waited_out_once(waits: list[int], delivered: bool) -> None:
+    bot = FloodedBot(waits)
+    asyncio.run(TelegramOutput(bot, PayloadStore()).send_text_message("42", "xin chào"))  # type: ignore[arg-type]
+    assert bool(bot.calls) is delivered
 
 
 def test_settings_come_from_credentials_then_environment() -> None:

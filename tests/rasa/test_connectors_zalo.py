@@ -143,6 +143,14 @@ def test_anonymous_visitors_are_answered_in_their_conversation() -> None:
     assert client.sent[0][0] == {"anonymous_id": "anon-9c1f2e3d4b5a", "conversation_id": "conv-5d6e7f8091a2"}
 
 
+def test_output_channel_for_rasas_http_api_messages_the_user_id() -> None:
+    zalo, client = channel()
+    output = zalo.get_output_channel()
+    asyncio.run(output.send_text_message("8800000000000000009", "Hồ sơ của bạn đã có kết quả."))
+    assert client.sent == [({"user_id": "8800000000000000009"}, "Hồ sơ của bạn đã có kết quả.")]
+    assert ZaloInput(ZaloSettings()).get_output_channel() is None
+
+
 def test_expired_token_is_refreshed_persisted_and_the_message_resent(tmp_path: Path) -> None:
     calls: list[httpx.Request] = []
     valid = {"new-access"}
