@@ -41,12 +41,11 @@ help:
 
 setup: .venv/.installed .venv-rasa/.installed
 
-var/.seeded: .venv/.installed $(wildcard data/*.json data/*.jsonl data/catalog/*.json)
+# Migrate on every start; import the demo data only into an empty database, so officials'
+# edits made in the console survive restarts (importers are idempotent anyway).
+seed: .venv/.installed
 	mkdir -p var
-	$(APP)/dvc seed
-	touch $@
-
-seed: var/.seeded
+	$(APP)/dvc seed --if-empty
 
 $(MODEL): .venv-rasa/.installed $(RASA_INPUTS)
 	cd rasa_project && $(WITH_RASA_PATH) ../$(RASA)/rasa train --fixed-model-name current --out models
@@ -67,6 +66,7 @@ test: setup
 nlu-eval: setup
 	cd rasa_project && $(WITH_RASA_PATH) ../$(RASA)/rasa test nlu --cross-validation --folds 3 --out ../var/nlu-eval
 	@cat var/nlu-eval/intent_report.json | $(APP)/python -c 'import json,sys; r=json.load(sys.stdin); print("accuracy", r["accuracy"], "macro F1", r["macro avg"]["f1-score"])'
+	$(APP)/python bench/nlu_accent_report.py var/nlu-eval
 
 bench: setup seed train
 	$(APP)/python bench/rest_bench.py --users 20

@@ -14,6 +14,7 @@ from dichvucong.catalog.parsing import format_amount
 from dichvucong.db.models import FilingChannel, Procedure
 
 MAX_ITEM_CHARS = 280
+_STEP_PREFIX = re.compile(r"^\s*(bước|buoc)\s*\d+\s*[:.)-]\s*", re.IGNORECASE)
 MAX_ITEMS = 10
 
 
@@ -119,7 +120,8 @@ def _steps(procedure: Procedure) -> list[str]:
     lines = []
     for number, step in enumerate(procedure.steps[:MAX_ITEMS], start=1):
         case = f"[{step.case}] " if step.case else ""
-        lines.append(f"Bước {number}: {case}{shorten(step.description, 320)}")
+        description = _STEP_PREFIX.sub("", step.description.strip())  # officials often write "Bước 1:" themselves
+        lines.append(f"Bước {number}: {case}{shorten(description, 320)}")
     return lines
 
 

@@ -135,3 +135,8 @@ def test_unclear_message_answers_when_search_is_sure(assistant: AssistantService
 def test_unclear_message_asks_a_clarifying_question(assistant: AssistantService) -> None:
     reply = assistant.answer_unclear("ừ thì cái kia đó")
     assert reply.kind == "clarify" and "chưa hiểu rõ" in reply.text
+
+
+def test_step_numbers_are_not_doubled(assistant: AssistantService) -> None:
+    reply = ask(assistant, "các bước đăng ký khai sinh", "ask_steps")
+    assert "Bước 1:" in reply.text and "Bước 1: Bước" not in reply.text
