@@ -56,9 +56,12 @@ train: $(MODEL)
 run: setup seed train
 	$(APP)/python scripts/run_all.py
 
-# Rasa-side tests (tokenizer) in the Rasa environment, then everything else (importers,
-# search, actions, `rasa data validate`, test stories, end-to-end conversations).
+# Debian's Chromium for the browser tests (console, widget, review), then the Rasa-side
+# tests (tokenizer, channels, lock store) in the Rasa environment, then everything else
+# (importers, search, actions, `rasa data validate`, test stories, end-to-end
+# conversations, channels, console, production topology).
 test: setup
+	bash scripts/install_browser.sh
 	$(WITH_RASA_PATH) $(RASA)/python -m pytest tests/rasa -q -p no:cacheprovider --confcutdir=tests/rasa
 	$(APP)/python -m pytest tests -q --ignore=tests/rasa
 
