@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     console_admin_username: str = ""  # first admin, created on start when no admin exists
     console_admin_password: str = ""  # secret: set only in the environment, never in code
 
+    # Review of citizens' conversations (/console/review, docs/review.md). The console reads
+    # Rasa's tracker store READ-ONLY; only `dvc retention` deletes from it.
+    tracker_store_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"  # Rasa's TRACKER_STORE_URL
+    review_low_confidence: float = 0.6  # "low confidence" filter: NLU confidence below this
+    review_sync_settle_seconds: float = 10.0  # how long a missing event id may still commit late
+    conversation_retention_days: int = 365  # `dvc retention` deletes conversations older than this
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

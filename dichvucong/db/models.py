@@ -382,3 +382,118 @@ class AnswerFeedback(Base):
     procedure_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     faq_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- Review: officials read citizens' conversations (dichvucong/review, docs/review.md) -------
+# Rasa's tracker store is read-only for us. review_messages / review_conversations are a
+# summary of it, rebuilt incrementally (high-water mark by Rasa event id) and safe to drop;
+# annotations, "reviewed" marks and the audit log are our own records.
+
+
+class ReviewSyncState(Base):
+    """How far the summary has read Rasa's ``events`` table (one row, id 1)."""
+
+    __tablename__ = "review_sync_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(500), default="")  # tracker store URL (no password)
+    high_event_id: Mapped[int] = mapped_column(Integer, default=0)  # every visible id <= this is summarised
+    gaps: Mapped[dict] = mapped_column(default=dict)  # missing ids below high_event_id → first seen (epoch)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ReviewMessage(Base):
+    """One citizen message (a Rasa ``user`` event) with what the bot made of it; text masked."""
+
+    __tablename__ = "review_messages"
+    __table_args__ = (
+        Index("ix_review_messages_sender_event", "sender_id", "event_id"),
+        Index("ix_review_messages_intent_sender", "intent", "sender_id"),
+        Index("ix_review_messages_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, unique=True)  # Rasa events.id
+    sender_id: Mapped[str] = mapped_column(String(255))
+    timestamp: Mapped[float] = mapped_column(Float)
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in Vietnam time
+    channel: Mapped[str] = mapped_column(String(50), default="")
+    text_masked: Mapped[str] = mapped_column(Text, default="")
+    text_key: Mapped[str] = mapped_column(String(300), default="")  # folded text: groups repeated questions
+    is_payload: Mapped[bool] = mapped_column(Boolean, default=False)  # a button ("/feedback_negative")
+    intent: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)  # of the best real intent
+    top_intent: Mapped[str | None] = mapped_column(String(255), nullable=True)  # best real intent
+    entities: Mapped[list] = mapped_column(default=list)
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)  # nlu_fallback or action_clarify
+    asked_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)  # last_answer_kind slot
+    procedure_code: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    faq_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    bot_replies: Mapped[int] = mapped_column(Integer, default=0)
+    response_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ReviewConversation(Base):
+    """One conversation (a Rasa sender id), aggregated from its ``review_messages``."""
+
+    __tablename__ = "review_conversations"
+    __table_args__ = (Index("ix_review_conversations_last", "last_ts", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(50), default="", index=True)
+    first_ts: Mapped[float] = mapped_column(Float)
+    last_ts: Mapped[float] = mapped_column(Float)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    fallbacks: Mapped[int] = mapped_column(Integer, default=0)
+    human_requests: Mapped[int] = mapped_column(Integer, default=0)
+    min_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    preview: Mapped[str] = mapped_column(String(300), default="")  # first typed message, masked
+
+
+class ReviewAnnotation(Base):
+    """An official's note on one citizen message: correct intent, FAQ needed, tags, comment."""
+
+    __tablename__ = "review_annotations"
+    __table_args__ = (UniqueConstraint("sender_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(255))  # (sender_id, event_id) is unique, hence indexed
+    event_id: Mapped[int] = mapped_column(Integer)  # Rasa events.id of the citizen message
+    event_timestamp: Mapped[float] = mapped_column(Float)
+    text_masked: Mapped[str] = mapped_column(Text, default="")
+    predicted_intent: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    corrected_intent: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    faq_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[list] = mapped_column(default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReviewedConversation(Base):
+    """A conversation an official has finished reviewing."""
+
+    __tablename__ = "review_reviewed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(255), unique=True)
+    reviewed_by: Mapped[str] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewAudit(Base):
+    """Who saw or took personal data: an original message revealed, an export downloaded."""
+
+    __tablename__ = "review_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))  # reveal | export_csv | export_nlu | export_dashboard
+    sender_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
