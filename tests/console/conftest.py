@@ -1,6 +1,7 @@
 """Console fixtures: a seeded database per backend, the app, accounts and a signed-in client.
 
-The running-stack fixtures of the end-to-end tests are re-exported for the live test.
+The running stack (`stack`) comes from tests/stack.py, loaded by tests/conftest.py for every
+test, so the live test shares the one stack of the run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dichvucong.db.session import get_engine, get_sessionmaker
 from dichvucong.faqs.importer import import_faqs
 from dichvucong.seed import CATALOG_FILE, FAQ_FILE
 from tests.conftest import BACKENDS, _create_postgres_database, _drop_postgres_database
-from tests.e2e.conftest import Citizen, stack, trained_model  # noqa: F401  (re-exported fixtures)
+from tests.stack import Citizen  # noqa: F401  (the `stack` fixture itself comes from the root plugin)
 
 PASSWORD = "mat-khau-thu-nghiem-1"
 SECRET = "test-console-secret-key-0123456789"

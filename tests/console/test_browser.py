@@ -60,10 +60,30 @@ def console_url(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     thread.join(timeout=10)
 
 
+def _open_browser() -> object | None:
+    """A Chromium another module's fixture already launched in this thread, if any.
+
+    Playwright's sync API runs one instance per thread; a session-scoped one (the widget's
+    browser tests) stays open for the whole run, so this module borrows its browser.
+    """
+    import asyncio
+    import gc
+
+    from playwright.sync_api import Browser
+
+    if asyncio._get_running_loop() is None:
+        return None
+    return next((o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()), None)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    borrowed = _open_browser()
+    if borrowed is not None:
+        yield borrowed
+        return
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
