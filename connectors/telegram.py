@@ -284,10 +284,10 @@ def read_update(update: Update, payloads: PayloadStore) -> Incoming | None:
     )
     if message.text and message.text.strip():
         incoming.text = command_text(message.text.strip())
-    elif message.chat.type == "private":
-        incoming.reply = NOT_TEXT_REPLY
+    elif message.chat.type == "private" and message.effective_attachment is not None:
+        incoming.reply = NOT_TEXT_REPLY  # a photo, sticker, voice message, location...
     else:
-        return None  # a photo or a service message in a group: nothing to say
+        return None  # a service message, or an attachment in a group: nothing to say
     return incoming
 
 

@@ -141,6 +141,10 @@ def test_read_update_on_recorded_updates() -> None:
     assert read("telegram_photo").reply == NOT_TEXT_REPLY and read("telegram_photo").text is None
     for name in ("telegram_edited_message", "telegram_my_chat_member", "telegram_channel_post"):
         assert read(name) is None
+    service = fixture("telegram_photo")
+    del service["message"]["photo"]
+    service["message"]["pinned_message"] = {"message_id": 1, "date": 0, "chat": service["message"]["chat"]}
+    assert read_update(Update.de_json(service, None), store) is None  # nothing to answer
 
 
 @pytest.mark.parametrize("name", ["telegram_text", "telegram_start", "telegram_callback_query", "telegram_photo"])
