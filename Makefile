@@ -35,7 +35,7 @@ help:
 .venv-rasa/.installed: requirements/rasa.txt
 	@test -n "$(PY_RASA)" || { echo "Cần Python 3.10 cho Rasa 3.6 (python3.10)"; exit 1; }
 	$(PY_RASA) -m venv .venv-rasa
-	$(RASA)/pip install -q --upgrade 'pip<25' wheel 'setuptools<70'
+	$(RASA)/pip install -q --upgrade 'pip<25' wheel 'setuptools==70.3.0'
 	$(RASA)/pip install -q -r requirements/rasa.txt
 	touch $@
 

@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
     PYTHONPATH=/app:/app/rasa_project TF_CPP_MIN_LOG_LEVEL=2
 WORKDIR /app
 COPY requirements/rasa.txt requirements/rasa.txt
-RUN pip install --no-cache-dir 'pip<25' 'setuptools<70' wheel && pip install --no-cache-dir -r requirements/rasa.txt
+RUN pip install --no-cache-dir 'pip<25' 'setuptools==70.3.0' wheel && pip install --no-cache-dir -r requirements/rasa.txt
 COPY dichvucong/__init__.py dichvucong/__init__.py
 COPY dichvucong/text dichvucong/text
 COPY connectors connectors
