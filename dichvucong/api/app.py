@@ -14,6 +14,7 @@ from dichvucong.assistant.service import AssistantService
 from dichvucong.config import Settings, get_settings
 from dichvucong.console import bootstrap_console, console_bad_request, install_console
 from dichvucong.db.session import get_sessionmaker
+from dichvucong.review import review_router
 from dichvucong.search import SearchService
 from dichvucong.widget import router as widget_router
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(health.router)
     install_console(app, settings)  # the officials' web console under /console
+    app.include_router(review_router)  # officials review citizens' conversations: /console/review
     app.include_router(widget_router)  # the citizens' chat widget and its demo portal page
 
     @app.exception_handler(RequestValidationError)

@@ -1,0 +1,9 @@
+"""Review routers under /console/review, one module per resource."""
+
+from fastapi import APIRouter
+
+from dichvucong.review.routes import annotations, assets, conversations, dashboard, exports
+
+router = APIRouter()
+for _module in (assets, dashboard, exports, annotations, conversations):
+    router.include_router(_module.router)

@@ -1,0 +1,1 @@
+"""Review services: the summary of the tracker store, lists, transcripts, annotations, exports."""
