@@ -225,5 +225,15 @@ def _register_console_commands() -> None:
 
 _register_console_commands()
 
+
+def _register_review_commands() -> None:
+    from dichvucong.review.cli import retention, review_sync
+
+    app.command("retention")(retention)
+    app.command("review-sync")(review_sync)
+
+
+_register_review_commands()
+
 if __name__ == "__main__":
     app()

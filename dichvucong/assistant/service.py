@@ -189,7 +189,7 @@ class AssistantService:
     def _answer_faq(self, hit: SearchHit) -> Reply:
         with self._session_factory() as session:
             faq = session.get(Faq, hit.id)
-            if faq is None or not faq.published:
+            if faq is None or not faq.published or faq.deleted_at is not None:
                 return Reply(replies.not_found(self._settings), kind="not_found")
             text = faq.answer.strip()
             codes = list(faq.procedure_codes or [])

@@ -24,6 +24,7 @@ class IndexedDoc:
     code: str
     title: str
     texts: tuple[tuple[str, int], ...]  # (text, how many times it counts)
+    names: tuple[str, ...] = ()  # what the item is called: a FAQ's question and its other phrasings
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class SearchIndex:
                 doc_terms.extend(analyze(text) * weight)
             corpus.append(doc_terms or ["__empty__"])
             self._doc_terms.append(set(doc_terms))
-        self._name_terms = [set(analyze(doc.title)) for doc in docs]
+        self._name_terms = [[set(analyze(name)) for name in (doc.names or (doc.title,))] for doc in docs]
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
         self._vocabulary_set = set(self._vocabulary)
         n_docs = max(len(docs), 1)
@@ -123,7 +124,11 @@ class SearchIndex:
             doc = self.docs[int(doc_index)]
             coverage = self._coverage(query_terms, self._doc_terms[int(doc_index)])
             confidence = 0.5 * coverage + 0.5 * min(1.0, float(raw) / self.strong_score)
-            name_match = self._coverage(sorted(self._name_terms[int(doc_index)]), set(query_terms))
+            query_set = set(query_terms)
+            name_match = max(
+                (self._coverage(sorted(names), query_set) for names in self._name_terms[int(doc_index)] if names),
+                default=0.0,
+            )
             hits.append(
                 SearchHit(doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4))
             )

@@ -39,7 +39,8 @@ def load_documents(session: Session) -> list[IndexedDoc]:
     for f in faqs:
         alternatives = " . ".join(f.alt_questions or [])
         texts = ((f.question, 3), (alternatives, 2), (" . ".join(f.tags or []), 1))
-        docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, texts))
+        names = (f.question, *(f.alt_questions or []))
+        docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, texts, names))
     return docs
 
 
