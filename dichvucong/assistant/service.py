@@ -22,11 +22,11 @@ from dichvucong.assistant.input_check import clean_question, input_problem
 from dichvucong.config import Settings
 from dichvucong.db.models import Faq, Procedure
 from dichvucong.search import SearchHit, SearchService
-from dichvucong.search.analyzer import is_pair
 
 SessionFactory = Callable[[], Session]
 FAQ_MIN_SCORE = 0.6
 FAQ_MIN_QUESTION_MATCH = 0.6  # the citizen said most of what the FAQ's question says
+FAQ_CLEAR_LEAD = 0.6  # ... or the FAQ outscores the next hit this clearly
 RIVAL_NAME_MATCH_GAP = 0.1
 SWITCH_MIN_NAME_MATCH = 0.25  # with a procedure in context, leave it only when another is named
 
@@ -150,15 +150,27 @@ class AssistantService:
         return [best, *rivals]
 
     def _confident_faq(self, hits: list[SearchHit]) -> SearchHit | None:
-        """An FAQ whose question the citizen asked, not one that merely shares words."""
-        faqs = [h for h in hits if h.type == "faq" and h.score >= FAQ_MIN_SCORE and h.name_match >= FAQ_MIN_QUESTION_MATCH]
-        return faqs[0] if faqs else None
+        """An FAQ the citizen asked: most of its question said, or clearly the only fit.
+
+        "Clearly the only fit" (no procedure matches, and the FAQ's score leads the next hit
+        by far) lets short questions such as "một cửa làm việc thứ 7" reach their FAQ.
+        """
+        faqs = [h for h in hits if h.type == "faq" and h.score >= FAQ_MIN_SCORE]
+        if not faqs:
+            return None
+        best = faqs[0]
+        if best.name_match >= FAQ_MIN_QUESTION_MATCH:
+            return best
+        others = [h for h in hits if h is not best]
+        no_procedure = not any(h.type == "procedure" and h.score >= self._settings.search_min_confidence for h in hits)
+        clear_lead = not others or others[0].rank_score <= best.rank_score * FAQ_CLEAR_LEAD
+        return best if no_procedure and clear_lead else None
 
     def _names_something(self, question: str) -> bool:
         """True when the question has content words beyond aspect and question words."""
         from dichvucong.search.analyzer import analyze
 
-        return any(not is_pair(t) for t in analyze(question))
+        return bool(analyze(question))
 
     # -- replies ----------------------------------------------------------------------------
     def _did_you_mean(self, hits: list[SearchHit], aspects: list[Aspect]) -> Reply:

@@ -20,7 +20,7 @@ STOPWORDS: frozenset[str] = frozenset(
 # Words that never belong to a procedure's name: a pair containing one is not a term.
 # Everything else may pair, so "mất căn cước", "cấp lại", "hết hạn", "y tế" stay matchable.
 PAIR_BREAKERS: frozenset[str] = frozenset(
-    ["a", "ah", "ak", "ban", "cach", "cho", "co", "cua", "da", "day", "de", "den", "duoc", "gi", "gio", "giup", "hay", "hoi", "khi", "khong", "ko", "la", "lau", "len", "luc", "ma", "may", "muon", "nao", "nay", "ne", "neu", "ngay", "nhe", "nhi", "nhieu", "nhu", "nhung", "no", "nop", "o", "oi", "phai", "phi", "le", "ra", "roi", "sao", "se", "thi", "thoi", "tien", "toi", "trong", "tuc", "thu", "va", "vay", "ve", "voi", "xin", "gium", "dum"]
+    ["a", "ah", "ak", "ban", "cach", "cho", "co", "da", "day", "de", "den", "duoc", "gi", "gio", "giup", "hay", "hoi", "khi", "khong", "ko", "la", "lau", "len", "luc", "ma", "may", "muon", "nao", "nay", "ne", "neu", "ngay", "nhe", "nhi", "nhieu", "nhu", "nhung", "no", "nop", "o", "oi", "phai", "phi", "le", "ra", "roi", "sao", "se", "thi", "thoi", "tien", "toi", "trong", "tuc", "thu", "va", "vay", "ve", "voi", "xin", "gium", "dum"]
 )
 
 

@@ -140,3 +140,8 @@ def test_unclear_message_asks_a_clarifying_question(assistant: AssistantService)
 def test_step_numbers_are_not_doubled(assistant: AssistantService) -> None:
     reply = ask(assistant, "các bước đăng ký khai sinh", "ask_steps")
     assert "Bước 1:" in reply.text and "Bước 1: Bước" not in reply.text
+
+
+def test_short_question_reaches_its_faq_when_nothing_else_fits(assistant: AssistantService) -> None:
+    reply = ask(assistant, "mot cua lam viec thu 7", "ask_overview")
+    assert reply.kind == "faq" and "thứ" in reply.text.lower()

@@ -13,8 +13,13 @@ from dichvucong.console.deps import ConsoleDep
 from dichvucong.review.deps import ReviewerUser, TrackerDep
 from dichvucong.review.routes.common import page, refresh_summary, review_router
 from dichvucong.review.routes.exports import _download_headers, _stamp
+from dichvucong.review.services.dashboard import (
+    DASHBOARD_CSV_HEADER,
+    Dashboard,
+    build_dashboard,
+    dashboard_rows,
+)
 from dichvucong.review.services.exports import csv_bytes
-from dichvucong.review.services.dashboard import DASHBOARD_CSV_HEADER, Dashboard, build_dashboard, dashboard_rows
 from dichvucong.review.services.period import Period
 
 router = review_router()

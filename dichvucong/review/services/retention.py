@@ -19,7 +19,13 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, case, delete, func, select
 from sqlalchemy.orm import Session
 
-from dichvucong.db.models import AnswerFeedback, ReviewAnnotation, ReviewedConversation, ReviewMessage, ReviewSyncState
+from dichvucong.db.models import (
+    AnswerFeedback,
+    ReviewAnnotation,
+    ReviewedConversation,
+    ReviewMessage,
+    ReviewSyncState,
+)
 from dichvucong.review.services.annotations import audit
 from dichvucong.review.services.sync import recompute_conversations
 from dichvucong.review.tracker import EVENTS, readonly_engine, writable_engine

@@ -83,7 +83,23 @@ def reset(session: Session, state: ReviewSyncState, source: str | None = None) -
         state.source = source
 
 
+def _up_to_date(session: Session, tracker: Engine | None, source: str) -> SyncReport | None:
+    """A report when nothing changed since the last sync (checked without locking or writing:
+    most page views end here)."""
+    state = session.get(ReviewSyncState, 1)
+    if state is None or state.source != source or state.gaps:
+        return None
+    if tracker is None:
+        return SyncReport(high_event_id=state.high_event_id)
+    with tracker.connect() as connection:
+        max_id = connection.scalar(select(func.max(EVENTS.c.id))) or 0
+    return SyncReport(high_event_id=state.high_event_id) if max_id == state.high_event_id else None
+
+
 def _sync(session: Session, tracker: Engine | None, source: str, settle_seconds: float) -> SyncReport:
+    unchanged = _up_to_date(session, tracker, source)
+    if unchanged is not None:
+        return unchanged
     state, rebuilt = _state(session, source)
     if tracker is None:
         return SyncReport(high_event_id=state.high_event_id, rebuilt=rebuilt)
@@ -111,9 +127,9 @@ def _sync(session: Session, tracker: Engine | None, source: str, settle_seconds:
             if len(rows) < BATCH:
                 break
     conversations = builder.finish()
-    state.high_event_id = high
-    state.gaps = {str(k): v for k, v in gaps.items() if v > now - settle_seconds}
-    state.updated_at = utcnow()
+    kept = {str(k): v for k, v in gaps.items() if v > now - settle_seconds}
+    if high != state.high_event_id or kept != (state.gaps or {}) or builder.events:
+        state.high_event_id, state.gaps, state.updated_at = high, kept, utcnow()
     return SyncReport(builder.events, builder.messages, conversations, high, rebuilt)
 
 
