@@ -31,7 +31,7 @@ class Dashboard:
     conversations: int = 0
     messages: int = 0
     typed_messages: int = 0
-    contained: int = 0  # conversations without a fallback or a request for a person
+    contained: int = 0  # conversations answered: no fallback, no "not found", no request for a person
     fallback_messages: int = 0
     human_conversations: int = 0
     ratings_positive: int = 0
@@ -83,7 +83,7 @@ def build_dashboard(session: Session, period: Period) -> Dashboard:
     flags = (
         select(
             M.sender_id,
-            func.max(case((or_(M.fallback.is_(True), M.asked_human.is_(True)), 1), else_=0)).label("bad"),
+            func.max(case((or_(M.fallback.is_(True), M.asked_human.is_(True), M.answer_kind == "not_found"), 1), else_=0)).label("bad"),
             func.max(case((M.asked_human.is_(True), 1), else_=0)).label("human"),
         )
         .where(*where)
@@ -175,7 +175,7 @@ def dashboard_rows(figures: Dashboard) -> list[list[object]]:
         ("Đến ngày", figures.period.end.isoformat() if figures.period.end else "", ""),
         ("Số hội thoại", figures.conversations, ""),
         ("Số tin nhắn của người dân", figures.messages, "kể cả bấm nút"),
-        ("Tỷ lệ tự giải quyết (%)", share(figures.containment), "không hỏi lại/không hiểu, không đòi gặp cán bộ"),
+        ("Tỷ lệ tự giải quyết (%)", share(figures.containment), "không rơi vào không hiểu/không tìm thấy, không đòi gặp cán bộ"),
         ("Tỷ lệ không hiểu (%)", share(figures.fallback_rate), "nlu_fallback hoặc action_clarify, trên tin nhắn gõ"),
         ("Hội thoại đòi gặp cán bộ", figures.human_conversations, ""),
         ("Đánh giá 👍", figures.ratings_positive, ""),
