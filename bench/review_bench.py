@@ -337,12 +337,11 @@ def main() -> int:
     started = time.perf_counter()
     generated = generate(args.events)
     print(f"Generated {len(generated.rows):,} events in {time.perf_counter() - started:.1f} s")
-    with tempfile.TemporaryDirectory(prefix="review-bench-") as workdir:
-        with sqlite_pair(Path(workdir)) as (ours, tracker):
-            load_tracker(tracker, generated)
-            fill_ours(ours, generated)
-            measure("SQLite (our database and tracker store)", ours, tracker, generated, args.runs)
-            get_engine(ours).dispose()
+    with tempfile.TemporaryDirectory(prefix="review-bench-") as workdir, sqlite_pair(Path(workdir)) as (ours, tracker):
+        load_tracker(tracker, generated)
+        fill_ours(ours, generated)
+        measure("SQLite (our database and tracker store)", ours, tracker, generated, args.runs)
+        get_engine(ours).dispose()
     admin = None if args.no_postgres else postgres_admin_url()
     if admin:
         with postgres_pair(admin) as (ours, tracker):

@@ -117,7 +117,7 @@ def sqlite_copy(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def review_template(chats: Chats, tmp_path_factory: pytest.TempPathFactory, fast_password_hashing: None) -> Path:
+def review_template(chats: Chats, tmp_path_factory: pytest.TempPathFactory, fast_password_hashing: None) -> Path:  # noqa: F811
     """Our database as the stack left it (catalogue, FAQs, the citizens' ratings), plus one
     account per role."""
     path = sqlite_copy(Path(chats.database_url.removeprefix("sqlite:///")), tmp_path_factory.mktemp("review") / "template.db")
