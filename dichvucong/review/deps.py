@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from dichvucong.console.deps import ConsoleDep, CurrentUser
 from dichvucong.console.errors import Forbidden
 from dichvucong.db.models import ConsoleUser
 from dichvucong.review.tracker import readonly_engine
 
+log = logging.getLogger(__name__)
 REVIEW_ROLES = frozenset({"admin", "reviewer"})
 
 
@@ -38,8 +41,13 @@ RevealUser = Annotated[ConsoleUser, Depends(reveal_user)]
 
 
 def get_tracker(ctx: ConsoleDep) -> Engine | None:
-    """Rasa's tracker store, read-only (``None`` until Rasa has created it)."""
-    return readonly_engine(ctx.settings.tracker_store_url)
+    """Rasa's tracker store, read-only (``None`` until Rasa has created it, or while it does
+    not answer: the pages then say so instead of failing)."""
+    try:
+        return readonly_engine(ctx.settings.tracker_store_url)
+    except SQLAlchemyError:
+        log.exception("the tracker store does not answer")
+        return None
 
 
 TrackerDep = Annotated[Engine | None, Depends(get_tracker)]

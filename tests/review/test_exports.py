@@ -135,3 +135,17 @@ def test_csv_cells_never_start_a_formula() -> None:
     assert _cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert _cell("+84 912") == "'+84 912" and _cell("@x") == "'@x" and _cell("bình thường") == "bình thường"
     assert example_text("  a\n b  [c] {d} ") == "a b (c) (d)"
+
+
+def test_without_the_rasa_project_the_seen_intents_stand_in(review_db: str, live_tracker: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The app image ships no rasa_project/: intents come from the summary, nothing counts as known."""
+    from dichvucong.review import intents
+    from dichvucong.review.services.sync import sync
+    from dichvucong.review.tracker import public_source, readonly_engine
+
+    assert intents.domain_intents(tmp_path / "domain.yml") == () and intents.training_examples(tmp_path / "nlu") == {}
+    monkeypatch.setattr(intents, "domain_intents", lambda *_: ())
+    with get_sessionmaker(review_db)() as session:
+        sync(session, readonly_engine(live_tracker), public_source(live_tracker))
+        seen = intents.known_intents(session)
+    assert {"ask_fee", "ask_human", "feedback_negative"} <= set(seen) and "nlu_fallback" not in seen

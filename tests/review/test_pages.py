@@ -272,3 +272,16 @@ def test_static_files_are_local_and_confined(reviewer: ConsoleClient) -> None:
     assert reviewer.get("/console/review/static/%2e%2e/tracker.py").status_code == 404
     dashboard = reviewer.get("/console/review/dashboard").text
     assert "cdn" not in dashboard.lower() and 'src="/console/review/static/vendor/chart.umd.min.js"' in dashboard
+
+
+def test_a_missing_tracker_store_is_explained(review_db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dichvucong.api.app import create_app
+
+    settings = review_settings(review_db, f"sqlite:///{tmp_path / 'chua-co.db'}")
+    with TestClient(create_app(settings)) as http:
+        client = signed_in(ConsoleClient(http), "reviewer1")
+        page = client.get("/console/review")
+        assert page.status_code == 200 and "Chưa đọc được kho hội thoại của Rasa" in page.text
+        assert client.get("/console/review/dashboard").status_code == 200
+        assert client.get(url_of("ai-do")).status_code == 404
+    assert not (tmp_path / "chua-co.db").exists()

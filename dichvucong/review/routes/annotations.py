@@ -18,7 +18,7 @@ from dichvucong.console.services.procedures import all_codes
 from dichvucong.console.templating import redirect, render
 from dichvucong.review import events as ev
 from dichvucong.review.deps import ReviewerUser, TrackerDep
-from dichvucong.review.intents import domain_intents
+from dichvucong.review.intents import known_intents
 from dichvucong.review.routes.common import page, review_router
 from dichvucong.review.services import annotations as service
 from dichvucong.review.services.transcript import message_event
@@ -65,7 +65,7 @@ def note_list(
     items, total = service.list_annotations(db, flt, page_no, size)
     context = {
         "filter": flt, "items": items, "total": total, "page_no": max(page_no, 1), "pages": max(1, -(-total // size)),
-        "intents": domain_intents(), "tags": service.all_tags(db),
+        "intents": known_intents(db), "tags": service.all_tags(db),
     }
     return page(request, "annotations.html", context)
 

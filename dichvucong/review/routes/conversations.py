@@ -11,7 +11,7 @@ from dichvucong.console.errors import NotFound
 from dichvucong.console.routes.common import form_int, form_text
 from dichvucong.console.templating import redirect
 from dichvucong.review.deps import RevealUser, ReviewerUser, TrackerDep
-from dichvucong.review.intents import domain_intents
+from dichvucong.review.intents import known_intents
 from dichvucong.review.routes.common import page, query_dict, refresh_summary, review_router
 from dichvucong.review.services import annotations as notes
 from dichvucong.review.services.listing import ConversationFilter, channels, list_conversations
@@ -31,7 +31,7 @@ def conversation_list(
     flt = ConversationFilter.from_query(query_dict(request), ctx.settings.review_low_confidence)
     result = list_conversations(db, flt, ctx.settings.console_page_size, after=after or None, before=before or None)
     context = {
-        "filter": flt, "result": result, "channels": channels(db), "intents": ("nlu_fallback", *domain_intents()),
+        "filter": flt, "result": result, "channels": channels(db), "intents": ("nlu_fallback", *known_intents(db)),
         "sync": report, "tracker_missing": tracker is None, "source": public_source(ctx.settings.tracker_store_url),
         "paged": bool(after or before), "faq_needed": notes.count_faq_needed(db),
     }
@@ -45,18 +45,14 @@ def _transcript(request: Request, db: SessionDep, tracker: TrackerDep, sender_id
     return transcript
 
 
-def _transcript_page(request: Request, transcript: Transcript, status_code: int = 200, error: str | None = None) -> Response:
-    return page(
-        request, "transcript.html",
-        {"t": transcript, "intents": domain_intents(), "error": error, "back": request.headers.get("referer", "")},
-        status_code,
-    )
+def _transcript_page(request: Request, db: SessionDep, transcript: Transcript) -> Response:
+    return page(request, "transcript.html", {"t": transcript, "intents": known_intents(db)})
 
 
 @router.get("/conversations/{sender_id:path}")
 def conversation_view(request: Request, sender_id: str, user: ReviewerUser, db: SessionDep, tracker: TrackerDep) -> Response:
     """The transcript: each citizen message with intent, confidence, entities, procedure/FAQ used."""
-    return _transcript_page(request, _transcript(request, db, tracker, sender_id))
+    return _transcript_page(request, db, _transcript(request, db, tracker, sender_id))
 
 
 @router.post("/reviewed")
@@ -82,4 +78,4 @@ def reveal(request: Request, user: RevealUser, db: SessionDep, form: FormDep, tr
     notes.audit(db, user.username, "reveal", sender_id, event_id)
     db.commit()
     turn.revealed = original
-    return _transcript_page(request, transcript)
+    return _transcript_page(request, db, transcript)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from dichvucong.db.base import utcnow
 from dichvucong.db.models import ReviewAnnotation, ReviewAudit, ReviewedConversation
 from dichvucong.review import events as ev
-from dichvucong.review.intents import domain_intents
+from dichvucong.review.intents import known_intents
 from dichvucong.review.services.transcript import message_event
 from dichvucong.text.normalize import collapse_spaces
 
@@ -45,8 +45,8 @@ def parse_tags(text: str) -> list[str]:
     return tags
 
 
-def validate(data: AnnotationInput) -> None:
-    if data.corrected_intent and data.corrected_intent not in domain_intents():
+def validate(session: Session, data: AnnotationInput) -> None:
+    if data.corrected_intent and data.corrected_intent not in known_intents(session):
         raise AnnotationError("Ý định không có trong domain.yml của trợ lý.")
     if len(data.tags) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in data.tags):
         raise AnnotationError(f"Tối đa {MAX_TAGS} nhãn, mỗi nhãn tối đa {MAX_TAG_LENGTH} ký tự.")
@@ -58,7 +58,7 @@ def save_annotation(
     session: Session, tracker: Engine | None, sender_id: str, event_id: int, data: AnnotationInput, username: str
 ) -> ReviewAnnotation | None:
     """Create, update or (when every field is empty) remove the note on one citizen message."""
-    validate(data)
+    validate(session, data)
     found = message_event(tracker, sender_id, event_id)
     if found is None:
         raise AnnotationError("Không tìm thấy tin nhắn này trong hội thoại (có thể đã bị xóa theo thời hạn lưu).")

@@ -15,7 +15,7 @@ from dichvucong.console.timeutil import VIETNAM_TZ
 from dichvucong.db.base import utcnow
 from dichvucong.db.models import AnswerFeedback, ReviewAnnotation, ReviewConversation
 from dichvucong.review import events as ev
-from dichvucong.review.intents import domain_intents, example_key, training_examples
+from dichvucong.review.intents import domain_intents, example_key, known_intents, training_examples
 from dichvucong.review.services.listing import ConversationFilter
 from dichvucong.review.services.transcript import BotReply, SessionStart, Turn, build_items, match_ratings
 from dichvucong.review.tracker import EVENTS
@@ -49,7 +49,7 @@ def example_text(text: str) -> str:
 def nlu_export(session: Session, known: dict[str, str] | None = None) -> NluExport:
     """Annotated messages with a corrected intent, grouped by intent, deduplicated, masked."""
     known = training_examples() if known is None else known
-    intents = set(domain_intents())
+    intents = set(known_intents(session))
     chosen: dict[str, tuple[str, str]] = {}  # example key -> (intent, text)
     conflicts: set[str] = set()
     notes = session.scalars(
