@@ -36,8 +36,8 @@ def chart_data(figures: Dashboard) -> str:
         "procedures": [{"label": f"{name or code} ({code})", "count": n} for code, name, n in figures.top_procedures],
         "ratings": [figures.ratings_positive, figures.ratings_negative],
     }
-    # "</" never appears raw inside the script element.
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    # No raw "<" inside the script element ("</script>", "<!--" cannot occur).
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 @router.get("/dashboard")
