@@ -23,7 +23,7 @@ MODEL := rasa_project/models/current.tar.gz
 help:
 	@echo "make run    - set up everything and start the assistant (Rasa :5005, actions :5055, console :8000)"
 	@echo "make test   - set up everything and run the whole test suite"
-	@echo "make bench  - 20 concurrent citizens through the REST channel: messages/s, p50/p95"
+	@echo "make bench  - 20 concurrent citizens through the REST channel (1 and 2 Rasa servers), review pages at 100k events"
 
 .venv/.installed: pyproject.toml
 	@test -n "$(PY_APP)" || { echo "Cần Python >= 3.11 (python3.11)"; exit 1; }
@@ -73,6 +73,7 @@ nlu-eval: setup
 
 bench: setup seed train
 	$(APP)/python bench/rest_bench.py --users 20
+	$(APP)/python bench/review_bench.py
 
 lint:
 	$(APP)/ruff check dichvucong actions connectors tests scripts bench
