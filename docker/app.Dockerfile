@@ -7,6 +7,9 @@ COPY dichvucong ./dichvucong
 RUN pip install --no-cache-dir .
 COPY actions ./actions
 COPY data ./data
+# The review pages list the domain's intents and skip NLU examples already in the training data.
+COPY rasa_project/domain.yml ./rasa_project/domain.yml
+COPY rasa_project/data/nlu ./rasa_project/data/nlu
 RUN useradd --create-home --uid 10001 app
 USER app
 EXPOSE 5055 8000
