@@ -113,3 +113,8 @@ def test_thumbs_down_is_stored_with_the_answer(stack: StackConfig) -> None:
         stored = session.scalars(select(AnswerFeedback).where(AnswerFeedback.sender_id == "e2e-feedback")).one()
     assert stored.rating == -1 and stored.question == "đăng ký kết hôn mất mấy ngày"
     assert "Đăng ký kết hôn" in stored.answer
+
+
+def test_rasa_health_reports_model_and_stores(stack: StackConfig) -> None:
+    body = httpx.get(f"http://127.0.0.1:{stack.rasa_port}/webhooks/health/", timeout=10).json()
+    assert body == {"status": "ok", "model": "ok", "tracker_store": "ok", "lock_store": "ok"}

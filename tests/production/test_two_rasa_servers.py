@@ -99,3 +99,9 @@ def test_new_model_rolls_out_without_dropping_conversations(production_stack: St
         assert status["model_file"].endswith("new-model.tar.gz")
         # while the other server still runs the old model, the conversation continues here
         assert "— Cấp lại thẻ căn cước" in talk.say(server, "còn lệ phí thì sao?")
+
+
+def test_each_server_reports_postgresql_and_redis_healthy(production_stack: StackConfig) -> None:
+    for port in production_stack.rasa_ports:
+        response = httpx.get(f"http://127.0.0.1:{port}/webhooks/health/", timeout=10)
+        assert response.status_code == 200 and response.json()["lock_store"] == "ok"
