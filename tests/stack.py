@@ -122,3 +122,27 @@ class Citizen:
 
     def text(self, message: str) -> str:
         return "\n".join(m.get("text", "") for m in self.say(message))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Debian Chromium for every browser test of the run.
+
+    Playwright's sync API allows one instance per thread, so the widget, console and review
+    tests share this session-scoped browser instead of launching their own.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: install it with scripts/install_browser.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -19,12 +19,8 @@ import uvicorn
 from dichvucong.api.app import create_app
 from dichvucong.config import Settings
 from tests.console.conftest import PASSWORD, SECRET
+from tests.stack import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run scripts/install_browser.sh"),
@@ -58,36 +54,6 @@ def console_url(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-def _open_browser() -> object | None:
-    """A Chromium another module's fixture already launched in this thread, if any.
-
-    Playwright's sync API runs one instance per thread; a session-scoped one (the widget's
-    browser tests) stays open for the whole run, so this module borrows its browser.
-    """
-    import asyncio
-    import gc
-
-    from playwright.sync_api import Browser
-
-    if asyncio._get_running_loop() is None:
-        return None
-    return next((o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()), None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    borrowed = _open_browser()
-    if borrowed is not None:
-        yield borrowed
-        return
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

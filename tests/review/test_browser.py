@@ -20,13 +20,8 @@ import uvicorn
 from dichvucong.api.app import create_app
 from dichvucong.review.tracker import dispose_engines
 from tests.review.conftest import PASSWORD, PHONE, Chats, review_settings
-from tests.stack import free_port
+from tests.stack import CHROMIUM, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run scripts/install_browser.sh"),
@@ -53,33 +48,6 @@ def review_url(review_template: Path, chats: Chats, tmp_path_factory: pytest.Tem
     server.should_exit = True
     thread.join(timeout=10)
     dispose_engines()
-
-
-def _open_browser() -> object | None:
-    """A Chromium another module already launched in this thread (Playwright's sync API runs
-    one instance per thread), if any."""
-    import asyncio
-    import gc
-
-    from playwright.sync_api import Browser
-
-    if asyncio._get_running_loop() is None:
-        return None
-    return next((o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()), None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    borrowed = _open_browser()
-    if borrowed is not None:
-        yield borrowed
-        return
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Problems(list):
