@@ -497,3 +497,29 @@ class ReviewAudit(Base):
     event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- Thesaurus: citizens' names for official terms (dichvucong/thesaurus, docs/console.md) ---
+# Data, not code: officials edit groups in the console; search reads the enabled ones and
+# rebuilds when the content revision moves (the model is in CONTENT_MODELS).
+
+
+class SynonymGroup(Base):
+    """One official term and the everyday phrasings citizens use for it ("sổ đỏ" ...)."""
+
+    __tablename__ = "thesaurus_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canonical: Mapped[str] = mapped_column(Text)  # "giấy chứng nhận quyền sử dụng đất"
+    canonical_key: Mapped[str] = mapped_column(String(300), unique=True)  # folded canonical: import identity
+    variants: Mapped[list] = mapped_column(default=list)  # ["sổ đỏ", "sổ hồng", ...] as officials wrote them
+    note: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set when an official deletes the group in the console (it can be restored); never used.
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)

@@ -1,4 +1,4 @@
-"""Bump the content revision whenever catalogue or FAQ rows change in a session."""
+"""Bump the content revision whenever catalogue, FAQ or thesaurus rows change in a session."""
 
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ from dichvucong.db.models import (
     ProcedureResult,
     ProcedureStep,
     RequiredDocument,
+    SynonymGroup,
 )
 
-CONTENT_MODELS = (Procedure, FilingChannel, ProcedureStep, RequiredDocument, ProcedureResult, LegalBasis, Faq)
+CONTENT_MODELS = (
+    Procedure, FilingChannel, ProcedureStep, RequiredDocument, ProcedureResult, LegalBasis, Faq,
+    SynonymGroup,  # the thesaurus changes how questions are read
+)
 
 
 def touches_content(session: Session) -> bool:
