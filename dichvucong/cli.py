@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dichvucong.db.session import session_scope
 from dichvucong.importing import ImportReport
-from dichvucong.seed import APPLICATIONS_FILE, CATALOG_FILE, FAQ_FILE, SERVICE_POINTS_FILE
+from dichvucong.seed import APPLICATIONS_FILE, CATALOG_FILE, FAQ_FILES, SERVICE_POINTS_FILE
 
 app = typer.Typer(help="Trợ lý dịch vụ công: nhập dữ liệu, cập nhật CSDL, tra cứu thử.", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
@@ -109,7 +109,8 @@ def seed(
             console.print("Đã có dữ liệu, bỏ qua nạp dữ liệu mẫu.")
             return
     import_catalog_command(CATALOG_FILE, database_url)
-    import_faqs_command(FAQ_FILE, database_url)
+    for faq_file in FAQ_FILES:
+        import_faqs_command(faq_file, database_url)
     import_service_points_command(SERVICE_POINTS_FILE, database_url)
     import_applications_command(APPLICATIONS_FILE, database_url, notify=False)
 

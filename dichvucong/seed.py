@@ -13,6 +13,9 @@ from dichvucong.importing import ImportReport
 DATA_DIR = PROJECT_ROOT / "data"
 CATALOG_FILE = DATA_DIR / "catalog" / "procedures.json"
 FAQ_FILE = DATA_DIR / "faqs.jsonl"
+# Situational FAQs (several per procedure) written for the national-scale evaluation.
+FAQ_MORE_FILE = DATA_DIR / "faqs_more.jsonl"
+FAQ_FILES = tuple(p for p in (FAQ_FILE, FAQ_MORE_FILE) if p.exists())
 SERVICE_POINTS_FILE = DATA_DIR / "service_points.json"
 APPLICATIONS_FILE = DATA_DIR / "applications.csv"
 
@@ -22,7 +25,7 @@ def seed_demo_data(database_url: str | None = None) -> dict[str, ImportReport]:
     with get_sessionmaker(database_url)() as session:
         return {
             "catalog": import_catalog(session, CATALOG_FILE),
-            "faqs": import_faqs(session, FAQ_FILE),
+            **{f"faqs:{path.name}": import_faqs(session, path) for path in FAQ_FILES},
             "service_points": import_service_points(session, SERVICE_POINTS_FILE),
             "applications": import_applications(session, APPLICATIONS_FILE),
         }

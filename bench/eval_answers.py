@@ -1,0 +1,321 @@
+"""`make eval`: does the chat reply contain the answer the citizen asked for, at national scale?
+
+Builds a temporary SQLite database with the demo catalogue, every demo FAQ and the 1,936
+national procedure names (tests/fixtures/eval/national_procedure_names.csv) as distractor
+procedures, then for each labelled question of the frozen and dev sets
+(tests/fixtures/eval/*.jsonl, see its README) measures:
+
+* search top-1 / top-3: the expected FAQ or procedure among the first hits of the search;
+* answer rate: the reply of the whole assistant contains the expected answer — the FAQ's
+  answer, the heading of each expected aspect of the expected procedure, or (for a topic the
+  catalogue does not cover) the "not found" reply and no answer. With ``--chat`` (default)
+  every question goes through the Rasa REST channel of a freshly started stack (trained
+  model, action server, console) with a fresh sender; ``--no-chat`` asks the assistant
+  service in-process with the intent left to its key phrases (fast, for tuning on dev).
+
+Results are printed as tables by kind, style and aspect and written to ``var/eval/``.
+
+    python bench/eval_answers.py                     # both sets, through the chat
+    python bench/eval_answers.py --sets dev --no-chat
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dichvucong.assistant.aspects import Aspect  # noqa: E402
+from dichvucong.assistant.formatting import HEADINGS  # noqa: E402
+from dichvucong.config import get_settings  # noqa: E402
+from dichvucong.db.migrate import upgrade  # noqa: E402
+from dichvucong.db.session import get_sessionmaker  # noqa: E402
+
+EVAL_DIR = ROOT / "tests" / "fixtures" / "eval"
+DISTRACTORS = EVAL_DIR / "national_procedure_names.csv"
+OUT_DIR = ROOT / "var" / "eval"
+NOT_FOUND_MARKERS = ("chưa tìm thấy", "chưa có trong danh mục", "không có trong danh mục")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled question."""
+
+    id: str
+    question: str
+    kind: str
+    style: str
+    expect: dict
+
+    @property
+    def aspects(self) -> list[str]:
+        return list(self.expect.get("aspects") or [])
+
+
+@dataclass
+class Outcome:
+    """What happened to one question."""
+
+    item: Item
+    answered: bool
+    top1: bool | None
+    top3: bool | None
+    reply: str = ""
+    reply_kind: str = ""
+
+
+@dataclass
+class Catalogue:
+    """What the checker needs to recognise an answer: procedure names and FAQ answers."""
+
+    procedure_names: dict[str, str] = field(default_factory=dict)
+    faq_answers: dict[str, str] = field(default_factory=dict)
+
+
+def load_items(name: str) -> list[Item]:
+    path = EVAL_DIR / f"{name}.jsonl"
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            items.append(Item(raw["id"], raw["question"], raw["kind"], raw["style"], raw["expect"]))
+    return items
+
+
+def distractor_records(known_codes: set[str]) -> list[dict[str, str]]:
+    """National procedure names as minimal export records (no documents, no fees)."""
+    with DISTRACTORS.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [{"ma_tthc": r["code"], "ten_tthc": r["name"]} for r in rows if r["code"] not in known_codes]
+
+
+def build_database(workdir: Path, with_distractors: bool) -> str:
+    """A migrated SQLite database with the demo data and, optionally, the distractors."""
+    from dichvucong.catalog.importer import import_catalog
+    from dichvucong.db.models import Procedure
+    from dichvucong.seed import seed_demo_data
+
+    url = f"sqlite:///{workdir / 'eval.db'}"
+    upgrade(url)
+    seed_demo_data(url)
+    if with_distractors:
+        with get_sessionmaker(url)() as session:
+            from sqlalchemy import select
+
+            known = set(session.scalars(select(Procedure.code)))
+            records = distractor_records(known)
+            path = workdir / "distractors.json"
+            path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+            report = import_catalog(session, path)
+            print(f"distractors: {len(records)} national procedures imported ({report})", flush=True)
+    return url
+
+
+def load_catalogue(url: str) -> Catalogue:
+    from sqlalchemy import select
+
+    from dichvucong.db.models import Faq, Procedure
+
+    catalogue = Catalogue()
+    with get_sessionmaker(url)() as session:
+        for code, name in session.execute(select(Procedure.code, Procedure.name)):
+            catalogue.procedure_names[code] = name
+        for external_id, answer in session.execute(select(Faq.external_id, Faq.answer)):
+            catalogue.faq_answers[external_id] = answer
+    return catalogue
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def reply_contains(item: Item, reply: str, catalogue: Catalogue) -> bool:
+    """True when ``reply`` holds the expected answer of ``item``."""
+    text = _squash(reply)
+    expect = item.expect
+    headings_present = any(f"{h} — " in text for h in HEADINGS.values())
+    faq_present = [fid for fid, answer in catalogue.faq_answers.items() if _squash(answer)[:80] in text]
+    if expect["type"] == "faq":
+        return any(fid in expect["ids"] for fid in faq_present)
+    if expect["type"] == "procedure":
+        name = _squash(catalogue.procedure_names.get(expect["code"], "\0"))
+        wanted = [Aspect(a) for a in item.aspects] or [Aspect.OVERVIEW]
+        if wanted == [Aspect.OVERVIEW]:
+            return any(f"{h} — {name}:" in text for h in HEADINGS.values())
+        return all(f"{HEADINGS[a]} — {name}:" in text for a in wanted)
+    lowered = text.lower()
+    return any(m in lowered for m in NOT_FOUND_MARKERS) and not headings_present and not faq_present
+
+
+def search_ranks(item: Item, hits: list) -> tuple[bool | None, bool | None]:  # type: ignore[type-arg]
+    """Whether the expected FAQ/procedure is the first hit, and among the first three."""
+    expect = item.expect
+    if expect["type"] == "faq":
+        wanted = {("faq", i) for i in expect["ids"]}
+    elif expect["type"] == "procedure":
+        wanted = {("procedure", expect["code"])}
+    else:
+        return None, None
+    keys = [(h.type, h.code) for h in hits]
+    return bool(keys[:1] and keys[0] in wanted), any(k in wanted for k in keys[:3])
+
+
+def in_process_answerer(url: str) -> Callable[[str], tuple[str, str]]:
+    from dichvucong.assistant.service import AssistantService
+    from dichvucong.search import SearchService
+
+    settings = get_settings()
+    factory = get_sessionmaker(url)
+    service = AssistantService(factory, SearchService(factory), settings)
+
+    def answer(question: str) -> tuple[str, str]:
+        reply = service.answer_question(question, intent=None)
+        return reply.text, reply.kind
+
+    return answer
+
+
+def chat_answerer(rasa_port: int, prefix: str) -> Callable[[str], tuple[str, str]]:
+    client = httpx.Client(timeout=120)
+    counter = iter(range(1_000_000))
+
+    def answer(question: str) -> tuple[str, str]:
+        sender = f"{prefix}-{next(counter)}"
+        response = client.post(
+            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", json={"sender": sender, "message": question}
+        )
+        response.raise_for_status()
+        return "\n".join(m.get("text", "") for m in response.json()), "chat"
+
+    return answer
+
+
+def evaluate(items: Iterable[Item], answer: Callable[[str], tuple[str, str]], search, catalogue: Catalogue) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    outcomes = []
+    for item in items:
+        hits = search(item.question)
+        top1, top3 = search_ranks(item, hits)
+        reply, kind = answer(item.question)
+        outcomes.append(Outcome(item, reply_contains(item, reply, catalogue), top1, top3, reply, kind))
+    return outcomes
+
+
+def rate(values: list[bool]) -> str:
+    return f"{sum(values) / len(values):.3f} ({sum(values)}/{len(values)})" if values else "—"
+
+
+def table(name: str, outcomes: list[Outcome]) -> str:
+    """Answer rate and search top-1/top-3 overall, by kind, by style and by aspect."""
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups["all"].append(o)
+        groups[f"kind={o.item.kind}"].append(o)
+        groups[f"style={o.item.style}"].append(o)
+        if o.item.expect["type"] == "procedure":
+            for aspect in o.item.aspects or ["overview"]:
+                groups[f"aspect={aspect}"].append(o)
+        else:
+            groups[f"expect={o.item.expect['type']}"].append(o)
+    lines = [f"## {name}", "", "| group | answer in reply | search top-1 | search top-3 |", "|---|---|---|---|"]
+    for key in sorted(groups, key=lambda k: (k != "all", k)):
+        group = groups[key]
+        ranked = [o for o in group if o.top1 is not None]
+        lines.append(
+            f"| {key} | {rate([o.answered for o in group])} | {rate([bool(o.top1) for o in ranked])} "
+            f"| {rate([bool(o.top3) for o in ranked])} |"
+        )
+    return "\n".join(lines)
+
+
+def write_failures(name: str, outcomes: list[Outcome]) -> Path:
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"{name}-failures.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for o in outcomes:
+            if not o.answered:
+                record = {"id": o.item.id, "question": o.item.question, "expect": o.item.expect, "reply": o.reply[:400]}
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default="frozen,dev", help="comma-separated: frozen, dev")
+    parser.add_argument("--chat", action=argparse.BooleanOptionalAction, default=True, help="through the Rasa REST channel")
+    parser.add_argument("--distractors", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (default: rasa_project/models/current.tar.gz)")
+    args = parser.parse_args(argv)
+
+    from dichvucong.search import SearchService
+
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    with tempfile.TemporaryDirectory(prefix="dvc-eval-") as tmp:
+        workdir = Path(tmp)
+        started = time.perf_counter()
+        url = build_database(workdir, args.distractors)
+        catalogue = load_catalogue(url)
+        print(f"database: {len(catalogue.procedure_names)} procedures, {len(catalogue.faq_answers)} FAQs "
+              f"({time.perf_counter() - started:.1f} s)", flush=True)
+        searcher = SearchService(get_sessionmaker(url))
+
+        def search(question: str) -> list:  # type: ignore[type-arg]
+            from dichvucong.assistant.input_check import clean_question
+
+            return searcher.search(clean_question(question), k=3)
+
+        reports: list[str] = []
+        summary: dict[str, dict[str, float]] = {}
+
+        def run_sets(answer_for: Callable[[str], Callable[[str], tuple[str, str]]]) -> None:
+            for name in sets:
+                items = load_items(name)
+                began = time.perf_counter()
+                outcomes = evaluate(items, answer_for(name), search, catalogue)
+                reports.append(table(f"{name} ({len(items)} questions, {'chat' if args.chat else 'in-process'}, "
+                                     f"{time.perf_counter() - began:.0f} s)", outcomes))
+                print(f"failures: {write_failures(name, outcomes)}", flush=True)
+                kinds = Counter(o.item.kind for o in outcomes)
+                summary[name] = {
+                    "answer_rate": sum(o.answered for o in outcomes) / len(outcomes),
+                    **{f"answer_rate_{k}": sum(o.answered for o in outcomes if o.item.kind == k) / n for k, n in kinds.items()},
+                }
+
+        if args.chat:
+            from dichvucong.devstack import DEFAULT_MODEL, StackConfig, free_port, running_stack
+
+            config = StackConfig(
+                model=args.model or DEFAULT_MODEL,
+                rasa_port=free_port(),
+                action_port=free_port(),
+                console_port=free_port(),
+                database_url=url,
+                tracker_db=workdir / "tracker.db",
+                log_dir=workdir / "log",
+            )
+            with running_stack(config, startup_timeout=300):
+                run_sets(lambda name: chat_answerer(config.rasa_port, f"eval-{name}"))
+        else:
+            run_sets(lambda name: in_process_answerer(url))
+
+    print()
+    print("\n\n".join(reports))
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (OUT_DIR / "report.md").write_text("\n\n".join(reports) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
