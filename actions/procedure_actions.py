@@ -16,6 +16,11 @@ def _chosen_code(tracker: Tracker) -> str | None:
     return next(tracker.get_latest_entity_values("procedure_code"), None)
 
 
+def _chosen_faq(tracker: Tracker) -> str | None:
+    """The FAQ a "Câu hỏi liên quan" button named (``/choose_faq{"faq_id": ...}``)."""
+    return next(tracker.get_latest_entity_values("faq_id"), None)
+
+
 def _intent(tracker: Tracker) -> str | None:
     """The intent NLU predicted for the latest message (or that a button payload named)."""
     return (tracker.latest_message.get("intent") or {}).get("name")
@@ -34,6 +39,7 @@ class ActionAnswerProcedure(Action):
             current_code=tracker.get_slot("procedure_code"),
             chosen_code=_chosen_code(tracker),
             pending_aspects=tracker.get_slot("pending_aspects"),
+            chosen_faq=_chosen_faq(tracker),
         )
         return send(dispatcher, reply)
 

@@ -52,10 +52,10 @@ ASPECT_LABELS: dict[Aspect, str] = {
 # Folded phrases (no diacritics) that name an aspect inside a longer question, so
 # "đăng ký kết hôn nộp ở đâu, mất mấy ngày?" is answered on both place and time.
 _PHRASES: dict[Aspect, tuple[str, ...]] = {
-    Aspect.DOCUMENTS: ("giay to gi", "giay to nao", "can giay to", "ho so gom", "ho so can", "can nhung gi", "can mang", "can chuan bi", "thanh phan ho so"),
+    Aspect.DOCUMENTS: ("giay to gi", "giay to nao", "can giay to", "ho so gom", "ho so can", "can nhung gi", "can mang", "can chuan bi", "thanh phan ho so", "gom gi", "gom nhung", "ho so gi", "ho so nhung gi", "mang theo gi", "giay to can", "chuan bi gi", "lam lai nhung gi"),
     Aspect.FEE: ("le phi", "bao nhieu tien", "mat tien", "mat phi", "ton phi", "chi phi", "het bao nhieu", "phi bao nhieu", "co mat phi", "mien phi", "tien phi"),
-    Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong"),
-    Aspect.PLACE: ("o dau", "noi nao", "cho nao", "nop online", "truc tuyen", "qua mang", "co quan nao", "nop tai"),
+    Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong", "bao gio", "khi nao thi co", "may hom"),
+    Aspect.PLACE: ("o dau", "noi nao", "cho nao", "nop online", "truc tuyen", "qua mang", "co quan nao", "nop tai", "ra dau", "di dau", "dia chi nop", "lam tai dau"),
     Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao"),
     Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi"),
     Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao"),

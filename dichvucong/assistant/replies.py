@@ -68,3 +68,7 @@ def commune_service_point(address: ResolvedAddress) -> str:
             lines.append(f"Điện thoại: {point.phone}.")
     lines.append("Thủ tục cấp tỉnh (hộ chiếu, lý lịch tư pháp, giấy phép lái xe…) nộp tại cơ quan cấp tỉnh; bạn hỏi tên thủ tục để biết chính xác.")
     return "\n".join(lines)
+
+
+def related_questions() -> str:
+    return "Câu hỏi liên quan — chọn bên dưới nếu đúng trường hợp của bạn:"

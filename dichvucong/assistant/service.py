@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,16 +20,20 @@ from dichvucong.assistant import replies
 from dichvucong.assistant.aspects import ASPECT_INTENTS, ASPECT_LABELS, Aspect, aspects_for
 from dichvucong.assistant.formatting import format_answer, format_aspect
 from dichvucong.assistant.input_check import clean_question, input_problem
+from dichvucong.assistant.selection import MAX_RELATED, Decision, Question, Selection, select_answer
 from dichvucong.config import Settings
 from dichvucong.db.models import Faq, Procedure
 from dichvucong.search import SearchHit, SearchService
+from dichvucong.text.normalize import fold
 
 SessionFactory = Callable[[], Session]
-FAQ_MIN_SCORE = 0.6
-FAQ_MIN_QUESTION_MATCH = 0.6  # the citizen said most of what the FAQ's question says
-FAQ_CLEAR_LEAD = 0.6  # ... or the FAQ outscores the next hit this clearly
-RIVAL_NAME_MATCH_GAP = 0.1
-SWITCH_MIN_NAME_MATCH = 0.25  # with a procedure in context, leave it only when another is named
+#: Search hits the selection step weighs (FAQs and procedures together).
+CANDIDATES = 30
+#: Buttons under one reply, so it stays readable on a phone (👍/👎 come on top).
+MAX_BUTTONS = 4
+BUTTON_TITLE_CHARS = 64
+#: Two procedure names this similar (0–100, folded) need a distinguishing detail.
+NEAR_IDENTICAL_NAMES = 95
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,17 @@ class Reply:
     procedure_code: str | None = None
     faq_id: str | None = None
     pending_aspects: list[str] = field(default_factory=list)
+    answered_aspects: list[str] = field(default_factory=list)  # what an "answer" reply covers
 
 
 def choose_payload(code: str) -> str:
     """Payload of a "did you mean" button that selects procedure ``code``."""
     return "/choose_procedure" + json.dumps({"procedure_code": code})
+
+
+def faq_payload(external_id: str) -> str:
+    """Payload of a "Câu hỏi liên quan" button that answers FAQ ``external_id`` at once."""
+    return "/choose_faq" + json.dumps({"faq_id": external_id})
 
 
 def aspect_payload(aspect: Aspect) -> str:
@@ -77,11 +88,14 @@ class AssistantService:
         current_code: str | None = None,
         chosen_code: str | None = None,
         pending_aspects: list[str] | None = None,
+        chosen_faq: str | None = None,
     ) -> Reply:
         """Reply to a question about a procedure (any aspect intent, or a button choice)."""
         question = clean_question(text)
+        if chosen_faq:
+            return self._answer_faq_by_id(chosen_faq)
         if chosen_code:
-            if intent == "choose_procedure":
+            if intent in ("choose_procedure", "choose_faq"):
                 aspects = [Aspect(a) for a in (pending_aspects or []) if a in Aspect._value2member_map_]
             else:
                 aspects = aspects_for(intent, "")
@@ -92,17 +106,9 @@ class AssistantService:
             return Reply(replies.input_problem(problem, self._settings), kind="bad_input")
         address = extract_address(question)
         searched = without_address(question, address) if address else question
-        hits = self._search.search(searched, k=8) if problem is None else []
-        faq = self._confident_faq(hits)
-        procedures = self._confident_procedures(hits)
-        if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
-            procedures = []  # a follow-up that only shares words with another procedure
-        if faq is not None and (not procedures or faq.rank_score >= procedures[0].rank_score):
-            return self._answer_faq(faq)
-        if len(procedures) > 1:
-            return self._did_you_mean(procedures, aspects)
-        if procedures:
-            return self._answer_procedure(procedures[0].code, aspects, question)
+        selection = self._select(searched, current_code, aspects) if problem is None else None
+        if selection is not None and selection.decision is not Decision.NONE:
+            return self._reply_for(selection, aspects, question)
         if current_code and self._procedure_exists(current_code):
             return self._answer_procedure(current_code, aspects, question)
         if address and Aspect.PLACE in aspects:
@@ -112,20 +118,19 @@ class AssistantService:
         return Reply(replies.not_found(self._settings), kind="not_found")
 
     def answer_unclear(self, text: str, current_code: str | None = None) -> Reply:
-        """Reply when the intent is unclear: answer if the search is sure, else ask."""
+        """Reply when the intent is unclear: answer if the search is sure, else ask.
+
+        The aspects come from the question's own words, so a fee question the classifier
+        was unsure of is still answered (or, after a choice, explained) on the fee.
+        """
         question = clean_question(text)
         problem = input_problem(question)
         if problem is not None:
             return Reply(replies.input_problem(problem, self._settings), kind="bad_input")
-        hits = self._search.search(question, k=8)
-        faq = self._confident_faq(hits)
-        procedures = self._confident_procedures(hits)
-        if faq is not None and (not procedures or faq.rank_score >= procedures[0].rank_score):
-            return self._answer_faq(faq)
-        if len(procedures) > 1:
-            return self._did_you_mean(procedures, [Aspect.OVERVIEW])
-        if procedures:
-            return self._answer_procedure(procedures[0].code, [Aspect.OVERVIEW], question)
+        aspects = aspects_for(None, question)
+        selection = self._select(question, None, aspects)
+        if selection.decision is not Decision.NONE:
+            return self._reply_for(selection, aspects, question)
         buttons = [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in (Aspect.DOCUMENTS, Aspect.FEE, Aspect.TIME, Aspect.PLACE)]
         return Reply(replies.unclear(self._settings), kind="clarify", buttons=buttons if current_code else [])
 
@@ -134,37 +139,20 @@ class AssistantService:
         return self._search.search(clean_question(query), k=k)
 
     # -- matching ---------------------------------------------------------------------------
-    def _confident_procedures(self, hits: list[SearchHit]) -> list[SearchHit]:
-        """The best procedure, plus close rivals when the question fits several."""
-        candidates = [h for h in hits if h.type == "procedure" and h.score >= self._settings.search_min_confidence]
-        if not candidates:
-            return []
-        best = candidates[0]
-        rivals = [
-            h
-            for h in candidates[1:4]
-            if h.rank_score >= best.rank_score * self._settings.search_ambiguity_ratio
-            and h.score >= best.score - 0.05
-            and h.name_match >= best.name_match - RIVAL_NAME_MATCH_GAP
-        ]
-        return [best, *rivals]
-
-    def _confident_faq(self, hits: list[SearchHit]) -> SearchHit | None:
-        """An FAQ the citizen asked: most of its question said, or clearly the only fit.
-
-        "Clearly the only fit" (no procedure matches, and the FAQ's score leads the next hit
-        by far) lets short questions such as "một cửa làm việc thứ 7" reach their FAQ.
-        """
-        faqs = [h for h in hits if h.type == "faq" and h.score >= FAQ_MIN_SCORE]
-        if not faqs:
-            return None
-        best = faqs[0]
-        if best.name_match >= FAQ_MIN_QUESTION_MATCH:
-            return best
-        others = [h for h in hits if h is not best]
-        no_procedure = not any(h.type == "procedure" and h.score >= self._settings.search_min_confidence for h in hits)
-        clear_lead = not others or others[0].rank_score <= best.rank_score * FAQ_CLEAR_LEAD
-        return best if no_procedure and clear_lead else None
+    def _select(self, question: str, current_code: str | None, aspects: list[Aspect]) -> Selection:
+        """Rank every FAQ and procedure for ``question`` and choose the answer unit."""
+        index = self._search.current_index()
+        hits = index.search(question, k=CANDIDATES)
+        terms = Question(index.query_terms(question), index.weight)
+        current_terms = index.terms_of("procedure", current_code) if current_code else None
+        return select_answer(
+            terms,
+            hits,
+            current_terms=current_terms,
+            current_code=current_code,
+            aspects=[a.value for a in aspects],
+            min_procedure_score=self._settings.search_min_confidence,
+        )
 
     def _names_something(self, question: str) -> bool:
         """True when the question has content words beyond aspect and question words."""
@@ -172,12 +160,32 @@ class AssistantService:
 
         return bool(analyze(question))
 
+    def _reply_for(self, selection: Selection, aspects: list[Aspect], question: str) -> Reply:
+        if selection.decision is Decision.FAQ and selection.faq is not None:
+            return self._answer_faq(selection.faq.id, related=selection.related)
+        if selection.decision is Decision.CHOICE:
+            return self._did_you_mean(selection.choices, aspects)
+        assert selection.procedure_code is not None
+        return self._answer_procedure(selection.procedure_code, aspects, question, related=selection.related)
+
     # -- replies ----------------------------------------------------------------------------
     def _did_you_mean(self, hits: list[SearchHit], aspects: list[Aspect]) -> Reply:
-        buttons = [Button(h.title, choose_payload(h.code)) for h in hits[:3]]
+        """ "Ý bạn là…": one button per procedure; near-identical names get their detail."""
+        titles = [h.title for h in hits[:3]]
+        buttons = []
+        for hit, title in zip(hits[:3], titles, strict=True):
+            twins = [h for h in hits[:3] if h is not hit and _same_name(h.title, title)]
+            if twins:
+                detail = hit.detail if all(t.detail != hit.detail for t in twins) and hit.detail else f"mã {hit.code}"
+                label = f"{_short(title, BUTTON_TITLE_CHARS - len(detail) - 3)} ({detail})"
+            else:
+                label = _short(title)
+            buttons.append(Button(label, choose_payload(hit.code)))
         return Reply(replies.did_you_mean(), kind="clarify", buttons=buttons, pending_aspects=[a.value for a in aspects])
 
-    def _answer_procedure(self, code: str, aspects: list[Aspect], question: str) -> Reply:
+    def _answer_procedure(
+        self, code: str, aspects: list[Aspect], question: str, related: list[SearchHit] | None = None
+    ) -> Reply:
         with self._session_factory() as session:
             procedure = session.scalar(
                 select(Procedure)
@@ -194,23 +202,36 @@ class AssistantService:
                 return Reply(replies.not_found(self._settings), kind="not_found")
             address = resolve_address(session, question) if Aspect.PLACE in aspects else None
             text = format_answer(procedure, aspects, address)
+        buttons = [Button(_short(h.title), faq_payload(h.code)) for h in (related or [])[:MAX_RELATED]]
+        if buttons:
+            text += "\n\n" + replies.related_questions()
         others = [a for a in (Aspect.DOCUMENTS, Aspect.FEE, Aspect.TIME, Aspect.PLACE, Aspect.STEPS) if a not in aspects]
-        buttons = [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in others[:3]]
-        return Reply(text, kind="answer", buttons=buttons, procedure_code=code)
+        buttons += [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in others[: max(1, MAX_BUTTONS - len(buttons))]]
+        return Reply(text, kind="answer", buttons=buttons, procedure_code=code, answered_aspects=[a.value for a in aspects])
 
-    def _answer_faq(self, hit: SearchHit) -> Reply:
+    def _answer_faq_by_id(self, external_id: str) -> Reply:
         with self._session_factory() as session:
-            faq = session.get(Faq, hit.id)
+            faq_id = session.scalar(select(Faq.id).where(Faq.external_id == external_id))
+        if faq_id is None:
+            return Reply(replies.not_found(self._settings), kind="not_found")
+        return self._answer_faq(faq_id)
+
+    def _answer_faq(self, faq_id: int, related: list[SearchHit] | None = None) -> Reply:
+        with self._session_factory() as session:
+            faq = session.get(Faq, faq_id)
             if faq is None or not faq.published or faq.deleted_at is not None:
                 return Reply(replies.not_found(self._settings), kind="not_found")
             text = faq.answer.strip()
             codes = list(faq.procedure_codes or [])
-            buttons: list[Button] = []
+            buttons: list[Button] = [Button(_short(h.title), faq_payload(h.code)) for h in (related or [])[:MAX_RELATED]]
+            if buttons:
+                text += "\n\n" + replies.related_questions()
             if codes:
                 names = session.execute(
                     select(Procedure.code, Procedure.name).where(Procedure.code.in_(codes), Procedure.enabled.is_(True))
                 ).all()
-                buttons = [Button(name, choose_payload(code)) for code, name in names[:3]]
+                room = max(1, MAX_BUTTONS - len(buttons))
+                buttons += [Button(_short(name), choose_payload(code)) for code, name in names[:room]]
         current = codes[0] if len(codes) == 1 else None
         return Reply(text, kind="faq", buttons=buttons, faq_id=faq.external_id, procedure_code=current)
 
@@ -227,4 +248,21 @@ class AssistantService:
             return session.scalar(select(Procedure.id).where(Procedure.code == code, Procedure.enabled.is_(True))) is not None
 
 
-__all__ = ["AssistantService", "Button", "Reply", "aspect_payload", "choose_payload", "format_aspect"]
+def _same_name(one: str, other: str) -> bool:
+    """Near-identical procedure names ("Thủ tục chứng thực chữ ký…" and "Chứng thực chữ ký…")."""
+    def key(name: str) -> str:
+        folded = fold(name)
+        return folded[len("thu tuc "):] if folded.startswith("thu tuc ") else folded
+
+    return fuzz.ratio(key(one), key(other)) >= NEAR_IDENTICAL_NAMES
+
+
+def _short(title: str, limit: int = BUTTON_TITLE_CHARS) -> str:
+    """A button label that fits a phone: cut at a word boundary with an ellipsis."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    return title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+__all__ = ["AssistantService", "Button", "Reply", "aspect_payload", "choose_payload", "faq_payload", "format_aspect"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from dichvucong.search.synonyms import Canonicalizer
 from dichvucong.text.normalize import fold
 
 STOPWORDS: frozenset[str] = frozenset(
@@ -34,16 +35,33 @@ QUESTION_PHRASES: tuple[str, ...] = (
     "cho nao", "noi nao", "nhu the nao", "the nao", "lam sao", "ra sao", "duoc khong", "co duoc khong", "co can",
     "co phai", "khong a", "vay a", "a", "nhe", "oi", "giay to", "nhung gi", "thi sao", "ho so", "le phi",
     "thu tuc", "con thi sao", "con", "the con",
+    # where / what documents, as citizens say it ("ra đâu làm", "hồ sơ gồm những gì")
+    "ra dau lam", "ra dau", "lam cho nao", "nop cho nao", "di dau", "gom nhung gi", "gom nhung giay to gi",
+    "gom gi", "can nhung giay to nao", "can giay to nao", "giay to nao", "can chuan bi gi", "chuan bi gi",
+    "bao gio", "khi nao", "co mat phi khong", "co ton phi khong", "co mat tien khong", "lam gi", "gi",
 )
 _QUESTION_PHRASES = re.compile(
     r"\b(" + "|".join(p.replace(" ", r"\s+") for p in sorted(QUESTION_PHRASES, key=len, reverse=True)) + r")\b"
 )
 
 
-def syllables_of(text: str) -> list[str]:
-    """Folded syllables of ``text``, question phrases removed (they mark a break)."""
-    folded = _QUESTION_PHRASES.sub(" . ", fold(text))
-    return folded.replace(" . ", " | ").split()
+# Punctuation ends a phrase: no syllable pair is formed across it ("khai sinh, kết hôn").
+_SEGMENT_BREAKS = re.compile(r"[.,;:!?|()\[\]/\n\r\t\\\"“”]+")
+
+
+def syllables_of(text: str, synonyms: Canonicalizer | None = None) -> list[str]:
+    """Folded syllables of ``text``, synonyms made canonical, question phrases removed
+    (they mark a break)."""
+    result: list[str] = []
+    for segment in _SEGMENT_BREAKS.split(text):
+        folded = fold(segment)
+        if synonyms is not None:
+            folded = synonyms.apply(folded)
+        folded = _QUESTION_PHRASES.sub(" | ", folded)
+        if result and folded.strip():
+            result.append("|")
+        result.extend(folded.split())
+    return result
 
 
 def terms(syllables: list[str]) -> list[str]:
@@ -66,6 +84,6 @@ def is_pair(term: str) -> bool:
     return "_" in term
 
 
-def analyze(text: str) -> list[str]:
+def analyze(text: str, synonyms: Canonicalizer | None = None) -> list[str]:
     """Search terms of ``text``."""
-    return terms(syllables_of(text))
+    return terms(syllables_of(text, synonyms))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import bm25s
@@ -11,6 +11,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from dichvucong.search.analyzer import STOPWORDS, analyze, is_pair, syllables_of, terms
+from dichvucong.search.synonyms import Canonicalizer
 
 DocType = Literal["procedure", "faq"]
 
@@ -25,6 +26,9 @@ class IndexedDoc:
     title: str
     texts: tuple[tuple[str, int], ...]  # (text, how many times it counts)
     names: tuple[str, ...] = ()  # what the item is called: a FAQ's question and its other phrasings
+    links: tuple[str, ...] = ()  # an FAQ's procedure codes
+    detail: str = ""  # what tells near-identical procedures apart: level, agency or field
+    aspects: frozenset[str] = frozenset()  # aspects a procedure holds content for
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,11 @@ class SearchHit:
     score: float
     rank_score: float
     name_match: float = 0.0  # share of the item's own name (or FAQ question) the query says
+    coverage: float = 0.0  # IDF-weighted share of the question's terms the item contains
+    links: tuple[str, ...] = ()
+    detail: str = ""
+    aspects: frozenset[str] = frozenset()
+    terms: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
 class SearchIndex:
@@ -49,18 +58,20 @@ class SearchIndex:
     still score well when the match is strong; unrelated ones stay low on both.
     """
 
-    def __init__(self, docs: list[IndexedDoc], strong_score: float = 12.0) -> None:
+    def __init__(self, docs: list[IndexedDoc], strong_score: float = 12.0, synonyms: Canonicalizer | None = None) -> None:
         self.docs = docs
         self.strong_score = strong_score
-        self._doc_terms: list[set[str]] = []
+        self.synonyms = synonyms or Canonicalizer.empty()
+        self._doc_terms: list[frozenset[str]] = []
         corpus: list[list[str]] = []
         for doc in docs:
             doc_terms: list[str] = []
             for text, weight in doc.texts:
-                doc_terms.extend(analyze(text) * weight)
+                doc_terms.extend(analyze(text, self.synonyms) * weight)
             corpus.append(doc_terms or ["__empty__"])
-            self._doc_terms.append(set(doc_terms))
-        self._name_terms = [[set(analyze(name)) for name in (doc.names or (doc.title,))] for doc in docs]
+            self._doc_terms.append(frozenset(doc_terms))
+        self._by_key = {(doc.type, doc.code): i for i, doc in enumerate(docs)}
+        self._name_terms = [[set(analyze(name, self.synonyms)) for name in (doc.names or (doc.title,))] for doc in docs]
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
         self._vocabulary_set = set(self._vocabulary)
         n_docs = max(len(docs), 1)
@@ -106,8 +117,17 @@ class SearchIndex:
         return None
 
     def query_terms(self, query: str) -> list[str]:
-        """The terms a query is searched with, after repair."""
-        return terms(self.repair(syllables_of(query)))
+        """The terms a query is searched with, after repair and synonyms."""
+        return terms(self.repair(syllables_of(query, self.synonyms)))
+
+    def terms_of(self, doc_type: DocType, code: str) -> frozenset[str]:
+        """Every term of one indexed item (empty when it is not indexed)."""
+        index = self._by_key.get((doc_type, code))
+        return self._doc_terms[index] if index is not None else frozenset()
+
+    def weight(self, term: str) -> float:
+        """How much a query term says: its IDF (unknown words weigh as the rarest)."""
+        return self._weight(term)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         """Best ``k`` hits for ``query``, best first; empty when nothing relates to it."""
@@ -130,7 +150,10 @@ class SearchIndex:
                 default=0.0,
             )
             hits.append(
-                SearchHit(doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4))
+                SearchHit(
+                    doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4),
+                    round(coverage, 4), doc.links, doc.detail, doc.aspects, self._doc_terms[int(doc_index)],
+                )
             )
         # Among items the words fit, prefer the one whose own name the citizen said.
         hits.sort(key=lambda h: (h.rank_score * (0.9 + 0.1 * h.name_match), h.score), reverse=True)

@@ -12,13 +12,23 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from dichvucong.db.models import Faq, Procedure
+from dichvucong.db.models import (
+    Faq,
+    FilingChannel,
+    LegalBasis,
+    Procedure,
+    ProcedureResult,
+    ProcedureStep,
+    RequiredDocument,
+    SynonymGroup,
+)
 from dichvucong.db.revision import current_revision
 from dichvucong.search.index import DocType, IndexedDoc, SearchHit, SearchIndex
+from dichvucong.search.synonyms import Canonicalizer
 
-__all__ = ["SearchHit", "SearchService", "load_documents"]
+__all__ = ["SearchHit", "SearchService", "load_documents", "load_synonyms"]
 
 SessionFactory = Callable[[], Session]
 
@@ -28,19 +38,90 @@ def _keyword_text(keywords: str) -> str:
     return " . ".join(part.strip() for part in keywords.replace(";", ",").split(",") if part.strip())
 
 
+# Field weights: how many times a field's terms count in BM25. A procedure is found by its
+# name first, then the keywords officials add, then its field and what its documents and
+# conditions mention; an FAQ by its question, its other phrasings, then its tags and answer.
+PROCEDURE_FIELDS = {"name": 3, "keywords": 2, "field": 1, "content": 0}
+FAQ_FIELDS = {"question": 3, "alternatives": 2, "tags": 1, "answer": 0}
+
+
+def load_synonyms(session: Session) -> Canonicalizer:
+    """The officials' thesaurus: enabled synonym groups, as a canonicaliser."""
+    rows = session.execute(
+        select(SynonymGroup.canonical, SynonymGroup.variants).where(
+            SynonymGroup.enabled.is_(True), SynonymGroup.deleted_at.is_(None)
+        )
+    ).all()
+    return Canonicalizer.from_groups((canonical, variants or []) for canonical, variants in rows)
+
+
+def _procedure_detail(p: Procedure) -> str:
+    return ", ".join(part for part in (p.level, p.field) if part) or p.code
+
+
+def _procedure_texts(p: Procedure) -> tuple[tuple[str, int], ...]:
+    texts = [(p.name, PROCEDURE_FIELDS["name"]), (_keyword_text(p.keywords), PROCEDURE_FIELDS["keywords"]), (p.field, PROCEDURE_FIELDS["field"])]
+    if PROCEDURE_FIELDS["content"]:
+        content = " . ".join([*(d.name for d in p.documents), p.conditions or "", p.applicants or ""])
+        texts.append((content, PROCEDURE_FIELDS["content"]))
+    return tuple(texts)
+
+
+def _answerable_aspects(session: Session) -> dict[int, frozenset[str]]:
+    """Per procedure id, the aspects it holds content for (a national name alone has none).
+
+    Overview is always answerable; an aspect with no content is not an answer unit.
+    """
+    parts = {
+        "documents": RequiredDocument,
+        "fee": FilingChannel,
+        "time": FilingChannel,
+        "steps": ProcedureStep,
+        "result": ProcedureResult,
+        "legal_basis": LegalBasis,
+    }
+    found: dict[int, set[str]] = {}
+    for aspect, model in parts.items():
+        for procedure_id in session.scalars(select(model.procedure_id).distinct()):
+            found.setdefault(procedure_id, set()).add(aspect)
+    rows = session.execute(select(Procedure.id, Procedure.filing_address, Procedure.handling_agency, Procedure.conditions, Procedure.applicants))
+    for procedure_id, address, agency, conditions, applicants in rows:
+        aspects = found.setdefault(procedure_id, set())
+        if address or agency or "fee" in aspects:
+            aspects.add("place")
+        if conditions or applicants:
+            aspects.add("conditions")
+        aspects.add("overview")
+    return {pid: frozenset(aspects) for pid, aspects in found.items()}
+
+
 def load_documents(session: Session) -> list[IndexedDoc]:
     """Snapshot of everything searchable: enabled procedures and published, not deleted FAQs."""
     docs: list[IndexedDoc] = []
-    procedures = session.scalars(select(Procedure).where(Procedure.enabled.is_(True)).order_by(Procedure.id))
-    for p in procedures:
-        texts = ((p.name, 3), (_keyword_text(p.keywords), 2), (p.field, 1))
-        docs.append(IndexedDoc("procedure", p.id, p.code, p.name, texts))
+    answerable = _answerable_aspects(session)
+    query = select(Procedure).where(Procedure.enabled.is_(True)).order_by(Procedure.id)
+    if PROCEDURE_FIELDS["content"]:
+        query = query.options(selectinload(Procedure.documents))
+    for p in session.scalars(query):
+        docs.append(
+            IndexedDoc(
+                "procedure", p.id, p.code, p.name, _procedure_texts(p),
+                detail=_procedure_detail(p), aspects=answerable.get(p.id, frozenset({"overview"})),
+            )
+        )
     faqs = session.scalars(select(Faq).where(Faq.published.is_(True), Faq.deleted_at.is_(None)).order_by(Faq.id))
     for f in faqs:
         alternatives = " . ".join(f.alt_questions or [])
-        texts = ((f.question, 3), (alternatives, 2), (" . ".join(f.tags or []), 1))
+        texts = [
+            (f.question, FAQ_FIELDS["question"]),
+            (alternatives, FAQ_FIELDS["alternatives"]),
+            (" . ".join(f.tags or []), FAQ_FIELDS["tags"]),
+        ]
+        if FAQ_FIELDS["answer"]:
+            texts.append((f.answer, FAQ_FIELDS["answer"]))
         names = (f.question, *(f.alt_questions or []))
-        docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, texts, names))
+        links = tuple(f.procedure_codes or [])
+        docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, tuple(texts), names, links))
     return docs
 
 
@@ -71,9 +152,14 @@ class SearchService:
             with self._session_factory() as session:
                 revision = current_revision(session)
                 if force or revision != self._revision:
-                    self._index = SearchIndex(load_documents(session))
+                    self._index = SearchIndex(load_documents(session), synonyms=load_synonyms(session))
                     self._revision = revision
             self._checked_at = time.monotonic()
+
+    def current_index(self) -> SearchIndex:
+        """The index, rebuilt first if the content changed (for callers that rank hits further)."""
+        self.refresh()
+        return self._index
 
     def search(self, query: str, k: int = 5, types: tuple[DocType, ...] | None = None) -> list[SearchHit]:
         """Ranked hits for ``query``; ``types`` limits them to procedures or FAQs."""

@@ -1,0 +1,56 @@
+"""Rewrite citizens' words to the official term, from the thesaurus kept as data.
+
+Officials keep synonym groups in the console ("sổ đỏ = bìa đỏ = giấy chứng nhận quyền sử
+dụng đất"). Before a text is cut into search terms, every phrase of a group is replaced by
+the group's canonical phrase, on both sides: the procedure and FAQ texts when the index is
+built, and the citizen's question. A question saying "sổ đỏ" then matches a procedure that
+only says "giấy chứng nhận quyền sử dụng đất", and the reverse, with no retraining.
+Matching works on folded text (no diacritics, abbreviations expanded), longest phrase
+first, at word boundaries, so "so do" never matches inside "so dong".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dichvucong.text.normalize import fold
+
+
+@dataclass(frozen=True)
+class Canonicalizer:
+    """Replaces every known phrase by its canonical form (folded text in, folded text out)."""
+
+    pattern: re.Pattern[str] | None
+    canonical_of: dict[str, str]
+
+    @classmethod
+    def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Canonicalizer:
+        """Build from ``(canonical, variants)`` pairs; later groups never steal a phrase."""
+        canonical_of: dict[str, str] = {}
+        for canonical, variants in groups:
+            folded_canonical = " ".join(fold(canonical).split())
+            if not folded_canonical:
+                continue
+            for phrase in (canonical, *variants):
+                folded = " ".join(fold(phrase).split())
+                if folded and folded != folded_canonical and folded not in canonical_of:
+                    canonical_of[folded] = folded_canonical
+        if not canonical_of:
+            return cls(None, {})
+        alternation = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(canonical_of, key=len, reverse=True))
+        return cls(re.compile(rf"(?<![\w])({alternation})(?![\w])"), canonical_of)
+
+    @classmethod
+    def empty(cls) -> Canonicalizer:
+        return cls(None, {})
+
+    def __len__(self) -> int:
+        return len(self.canonical_of)
+
+    def apply(self, folded: str) -> str:
+        """``folded`` with each known phrase replaced by its canonical phrase."""
+        if self.pattern is None:
+            return folded
+        return self.pattern.sub(lambda m: self.canonical_of[" ".join(m.group(1).split())], folded)

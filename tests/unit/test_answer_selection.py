@@ -1,0 +1,97 @@
+"""Which answer unit a citizen's question gets: an FAQ, a procedure aspect, a choice or none.
+
+Each row is a question a citizen could type, the intent NLU would give it, and the unit the
+reply must be: ``faq:<id>``, ``procedure:<code>:<aspect>[,<aspect>]``, ``choice`` or
+``none``. The data is the demo catalogue and FAQs (data/), as `make run` seeds them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dichvucong.assistant.service import AssistantService, Reply
+from dichvucong.config import Settings
+from dichvucong.db.session import get_sessionmaker
+from dichvucong.search import SearchService
+
+TABLE: list[tuple[str, str | None, str]] = [
+    # Generic questions get the aspect of the procedure, even when FAQs mention it.
+    ("hồ sơ xin lý lịch tư pháp gồm gì", "ask_documents", "procedure:2.001417:documents"),
+    ("le phi chung thuc chu ky bao nhieu", "ask_fee", "procedure:2.000884:fee"),
+    ("làm lại căn cước mất bao nhiêu tiền", "ask_fee", "procedure:1.012354:fee"),
+    ("dang ky ket hon can giay to gi", "ask_documents", "procedure:1.000894:documents"),
+    ("đăng ký kết hôn nộp ở đâu, mất mấy ngày?", "ask_place", "procedure:1.000894:place,time"),
+    ("lam ho so chuyen ho khau ve que thi ra dau lam", None, "procedure:1.004194:place"),
+    ("cần hồ sơ gì để đăng ký tạm trú", "ask_documents", "procedure:1.004222:documents"),
+    # Questions that say more than the procedure's name get the FAQ that covers it.
+    ("Phiếu lý lịch tư pháp có giá trị bao lâu?", "ask_processing_time", "faq:faq-049"),
+    ("khai sinh quá hạn 60 ngày có bị phạt không", "ask_conditions", "faq:faq-001"),
+    ("sinh con o nha khong co giay chung sinh thi lam khai sinh sao", None, "faq:faq-003"),
+    ("Mẹ tôi mất rồi, muốn xóa thường trú của mẹ thì ra đâu làm?", "ask_place", "faq:faq-009"),
+    # Too close to tell apart: the citizen chooses.
+    ("căn cước", "ask_overview", "choice"),
+    # Not in the catalogue: say so rather than offer unrelated allowances.
+    ("lam ho so huong tro cap thai san o dau", "ask_place", "none"),
+    ("thủ tục xin visa đi Mỹ", "ask_documents", "none"),
+]
+
+
+@pytest.fixture(scope="module")
+def assistant(seeded_url: str) -> AssistantService:
+    factory = get_sessionmaker(seeded_url)
+    return AssistantService(factory, SearchService(factory, refresh_seconds=0), Settings(database_url=seeded_url))
+
+
+def unit_of(reply: Reply) -> str:
+    """The answer unit a reply gives, in the table's notation."""
+    if reply.kind == "faq":
+        return f"faq:{reply.faq_id}"
+    if reply.kind == "answer" and reply.procedure_code:
+        return f"procedure:{reply.procedure_code}:{','.join(reply.answered_aspects)}"
+    if reply.kind == "clarify":
+        return "choice"
+    return "none" if reply.kind == "not_found" else reply.kind
+
+
+@pytest.mark.parametrize(("question", "intent", "expected"), TABLE, ids=[row[0][:40] for row in TABLE])
+def test_question_gets_its_answer_unit(assistant: AssistantService, question: str, intent: str | None, expected: str) -> None:
+    reply = assistant.answer_question(question, intent)
+    assert unit_of(reply) == expected, reply.text[:200]
+
+
+def test_unclear_intent_keeps_the_asked_aspect_for_the_choice(assistant: AssistantService) -> None:
+    choice = assistant.answer_unclear("căn cước bao nhiêu tiền")
+    assert choice.kind == "clarify" and choice.pending_aspects == ["fee"]
+    chosen = assistant.answer_question("", "choose_procedure", chosen_code="1.012354", pending_aspects=choice.pending_aspects)
+    assert "Lệ phí — Cấp lại thẻ căn cước" in chosen.text
+
+
+def test_related_question_button_answers_that_faq_at_once(assistant: AssistantService) -> None:
+    reply = assistant.answer_question("", "choose_faq", chosen_faq="faq-049")
+    assert reply.kind == "faq" and reply.faq_id == "faq-049"
+    assert "lý lịch tư pháp" in reply.text.lower()
+
+
+def test_near_identical_procedure_names_are_a_choice_with_a_detail(seeded_url: str, tmp_path) -> None:
+    """An imported "Thủ tục chứng thực chữ ký…" next to the demo one is never picked silently."""
+    import json
+
+    from dichvucong.catalog.importer import import_catalog
+    from dichvucong.db.migrate import upgrade
+    from tests.conftest import seed_database
+
+    url = f"sqlite:///{tmp_path / 'twins.db'}"
+    upgrade(url)
+    seed_database(url)
+    twin = [{"ma_tthc": "1.001590", "ten_tthc": "Thủ tục Chứng thực chữ ký trong các giấy tờ, văn bản", "cap_thuc_hien": "Cấp tỉnh"}]
+    path = tmp_path / "twin.json"
+    path.write_text(json.dumps(twin, ensure_ascii=False), encoding="utf-8")
+    factory = get_sessionmaker(url)
+    with factory() as session:
+        import_catalog(session, path)
+    service = AssistantService(factory, SearchService(factory, refresh_seconds=0), Settings(database_url=url))
+    reply = service.answer_question("chứng thực chữ ký là gì", "ask_overview")
+    assert reply.kind == "clarify", reply.text[:200]
+    labels = [b.title for b in reply.buttons]
+    assert len(labels) == 2 and labels[0] != labels[1]
+    assert any("Cấp tỉnh" in label for label in labels) and any("Cấp xã" in label for label in labels)
