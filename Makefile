@@ -18,11 +18,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 RASA_INPUTS := $(shell find rasa_project/config.yml rasa_project/domain.yml rasa_project/data rasa_project/components -type f -not -name '*.pyc' 2>/dev/null)
 MODEL := rasa_project/models/current.tar.gz
 
-.PHONY: help setup run test nlu-eval bench lint train seed clean
+.PHONY: help setup run test nlu-eval bench eval lint train seed clean
 
 help:
 	@echo "make run    - set up everything and start the assistant (Rasa :5005, actions :5055, console :8000)"
 	@echo "make test   - set up everything and run the whole test suite"
+	@echo "make eval   - right answer in the chat reply on the frozen and dev question sets, with 1,936 national procedures as distractors"
 	@echo "make bench  - 20 concurrent citizens through the REST channel (1 and 2 Rasa servers), review pages at 100k events"
 
 .venv/.installed: pyproject.toml
@@ -74,6 +75,10 @@ nlu-eval: setup
 bench: setup seed train
 	$(APP)/python bench/rest_bench.py --users 20
 	$(APP)/python bench/review_bench.py
+
+# Answer quality at national scale (docs/answers.md): the frozen and dev sets through the chat.
+eval: setup train
+	$(APP)/python bench/eval_answers.py
 
 lint:
 	$(APP)/ruff check dichvucong actions connectors tests scripts bench
