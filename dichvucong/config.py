@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,13 @@ class Settings(BaseSettings):
     lookup_lock_minutes: int = 15
     lookup_max_codes_per_window: int = 5
     lookup_window_minutes: int = 10
+    # Per-code guessing budget, shared by every sender, channel and process (docs/security.md).
+    lookup_code_delay_after: int = Field(3, ge=1)  # failures within the delay window before waits start
+    lookup_code_delay_window_minutes: float = Field(15, gt=0)
+    lookup_code_delay_seconds: float = Field(60, gt=0)  # the first wait; doubled for each further failure
+    lookup_code_lock_after: int = Field(10, ge=2)  # failures within the lock window: only the office helps
+    lookup_code_lock_window_hours: float = Field(24, gt=0)
+    lookup_office_place: str = "nơi bạn đã nộp hồ sơ (Trung tâm Phục vụ hành chính công xã, phường)"
 
     # Status-change notifications.
     telegram_bot_token: str = ""  # secret: set only in the environment
@@ -45,8 +53,18 @@ class Settings(BaseSettings):
     console_secret_key: str = ""  # secret: signs session and CSRF tokens; set only in the environment
     console_cookie_secure: bool = False  # True behind HTTPS
     console_session_hours: float = 12.0
-    console_login_max_failures: int = 5
+    # Sign-in throttle (per username and per client address): waits that grow, never a hard lock.
+    console_login_max_failures: int = 5  # replaced by the throttle below; removed with it
     console_lockout_minutes: int = 15
+    console_login_free_failures: int = Field(5, ge=1)  # per username, before waits start
+    console_login_address_free_failures: int = Field(20, ge=1)  # per client address
+    console_login_delay_seconds: float = Field(2.0, gt=0)  # first wait, doubled for each further failure
+    console_login_max_delay_seconds: float = Field(300.0, gt=0)
+    console_login_forget_minutes: float = Field(60.0, gt=0)  # failures forgotten after this long without one
+    console_hash_concurrency: int = Field(2, ge=1)  # password hashes computed at once (argon2: 64 MiB each)
+    console_hash_wait_seconds: float = Field(3.0, ge=0)  # then "thử lại sau" (503)
+    console_trusted_proxies: str = ""  # comma-separated IPs/CIDRs whose X-Forwarded-For/-Proto we believe
+    console_hsts_seconds: int = Field(31536000, ge=0)  # Strict-Transport-Security on HTTPS answers; 0 = off
     console_max_upload_mb: float = 20.0
     console_upload_dir: str = str(PROJECT_ROOT / "var" / "console-uploads")
     console_page_size: int = 20
@@ -59,6 +77,16 @@ class Settings(BaseSettings):
     review_low_confidence: float = 0.6  # "low confidence" filter: NLU confidence below this
     review_sync_settle_seconds: float = 10.0  # how long a missing event id may still commit late
     conversation_retention_days: int = 365  # `dvc retention` deletes conversations older than this
+
+
+    @model_validator(mode="after")
+    def _check_budgets(self) -> Settings:
+        """Start-up check: limits that contradict each other are refused with a clear message."""
+        if self.lookup_code_lock_after <= self.lookup_code_delay_after:
+            raise ValueError("LOOKUP_CODE_LOCK_AFTER must be larger than LOOKUP_CODE_DELAY_AFTER.")
+        if self.console_login_max_delay_seconds < self.console_login_delay_seconds:
+            raise ValueError("CONSOLE_LOGIN_MAX_DELAY_SECONDS must be at least CONSOLE_LOGIN_DELAY_SECONDS.")
+        return self
 
 
 @lru_cache(maxsize=1)

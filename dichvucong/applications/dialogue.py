@@ -15,7 +15,7 @@ from dichvucong.applications.codes import (
     extract_phone_last4,
     looks_like_code_attempt,
 )
-from dichvucong.applications.formatting import format_code_help, format_status
+from dichvucong.applications.formatting import format_code_help, format_status, office_only_text, throttled_text
 from dichvucong.applications.lookup import LookupOutcome, StatusLookupService
 from dichvucong.assistant.service import Button, Reply
 from dichvucong.config import Settings
@@ -91,6 +91,10 @@ class StatusDialogue:
             if result.view.status not in FINAL_STATUSES and channel in self._notifiable_channels:
                 buttons.append(Button("Báo cho tôi khi có kết quả", "/subscribe_status"))
             return CheckOutcome(Reply(format_status(result.view, self._settings), kind="status", buttons=buttons), verified_code=code)
+        if result.outcome is LookupOutcome.THROTTLED:
+            return CheckOutcome(Reply(throttled_text(result.seconds_left or 0, hotline), kind="lookup_throttled"))
+        if result.outcome is LookupOutcome.CODE_LOCKED:
+            return CheckOutcome(Reply(office_only_text(self._settings), kind="lookup_code_locked"))
         locked_now = result.outcome is LookupOutcome.MISMATCH and result.attempts_left == 0
         if result.outcome is LookupOutcome.MISMATCH and not locked_now:
             left = result.attempts_left

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dichvucong.applications.budget import wait_text
 from dichvucong.applications.dates import format_date
 from dichvucong.applications.masking import mask_code
 from dichvucong.applications.records import StatusView
@@ -176,3 +177,21 @@ def format_status_change(code: str, procedure_name: str, status: str, new_due_at
         lines.append(f"Ngày hẹn trả mới: {new_due_at_text}.")
     lines.append("Nhắn “tra cứu hồ sơ” để xem chi tiết.")
     return "\n".join(line for line in lines if line)
+
+
+def throttled_text(seconds_left: float, hotline: str) -> str:
+    """The code's guessing budget asks for a pause: how long, and who else can help."""
+    return (
+        "Mã hồ sơ này vừa bị nhập sai nhiều lần nên việc tra cứu đang tạm dừng để bảo vệ thông tin của người nộp. "
+        f"Vui lòng chờ {wait_text(seconds_left)} rồi thử lại. "
+        f"Nếu hồ sơ là của bạn và bạn cần gấp, hãy gọi tổng đài {hotline}."
+    )
+
+
+def office_only_text(settings: Settings) -> str:
+    """The code's budget is spent: only the one-stop office, after checking ID, can help."""
+    return (
+        "Để bảo vệ thông tin, mã hồ sơ này đã tạm ngừng tra cứu trực tuyến vì bị nhập sai quá nhiều lần. "
+        f"Vui lòng liên hệ bộ phận một cửa {settings.lookup_office_place}, mang theo {RECEIPT} và thẻ Căn cước; "
+        f"cán bộ sẽ kiểm tra và mở lại tra cứu cho bạn. Bạn cũng có thể gọi đường dây nóng {settings.hotline}."
+    )

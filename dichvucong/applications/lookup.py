@@ -10,6 +10,9 @@ are computed from those rows, so several stateless action servers share them.
 - Rate limit: a sender who already tried ``lookup_max_codes_per_window`` different codes
   within ``lookup_window_minutes`` cannot try another code until the oldest drops out of the
   window (retrying a code already tried stays possible, within its lock).
+- Per-code budget (:mod:`dichvucong.applications.budget`): shared by every sender and
+  channel; when it is spent the code is THROTTLED (wait, then try) or CODE_LOCKED (only the
+  one-stop office helps), and the digits are not even compared.
 - An unknown code and wrong digits give the same MISMATCH: nothing reveals whether a code
   exists. Malformed input (no valid code, digits not exactly four) is also a MISMATCH, audited
   as ``bad_format`` and not counted as a failure.
@@ -28,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dichvucong.applications.budget import CodeBudget
 from dichvucong.applications.codes import normalize_code
 from dichvucong.applications.dates import as_utc
 from dichvucong.applications.records import StatusView
@@ -48,6 +52,8 @@ class LookupOutcome(Enum):
     MISMATCH = "mismatch"
     LOCKED = "locked"
     RATE_LIMITED = "rate_limited"
+    THROTTLED = "code_throttled"  # the code's budget: wait ``seconds_left``, then try again
+    CODE_LOCKED = "code_locked"  # the code's budget is spent: only the one-stop office helps
     UNAVAILABLE = "unavailable"
 
 
@@ -71,7 +77,7 @@ class LookupResult:
 
     After a MISMATCH, ``attempts_left`` says how many tries remain; when it reaches 0 the code
     is now locked and ``minutes_left`` says for how long. LOCKED and RATE_LIMITED carry
-    ``minutes_left``.
+    ``minutes_left``; THROTTLED carries ``seconds_left``.
     """
 
     outcome: LookupOutcome
@@ -79,6 +85,7 @@ class LookupResult:
     attempts_left: int | None = None
     minutes_left: int | None = None
     view: StatusView | None = None
+    seconds_left: float | None = None
 
 
 def _minutes_until(moment: datetime, now: datetime) -> int:
@@ -102,6 +109,7 @@ class StatusLookupService:
         self._lock = timedelta(minutes=settings.lookup_lock_minutes)
         self._max_codes = settings.lookup_max_codes_per_window
         self._window = timedelta(minutes=settings.lookup_window_minutes)
+        self.budget = CodeBudget(session_factory, settings, clock)
 
     def _now(self) -> datetime:
         return as_utc(self._clock())
@@ -206,16 +214,26 @@ class StatusLookupService:
         if len(digits) != 4 or not digits.isdigit():
             self._audit(sender_id, channel, canonical, "bad_format", now)
             return LookupResult(LookupOutcome.MISMATCH, canonical, attempts_left=state.attempts_left)
+        budget = self.budget.reserve(canonical)  # a failure is recorded before the digits are compared
+        if budget.locked:
+            self._audit(sender_id, channel, canonical, "code_locked", now)
+            return LookupResult(LookupOutcome.CODE_LOCKED, canonical)
+        if not budget.allowed or budget.reservation is None:
+            self._audit(sender_id, channel, canonical, "code_throttled", now)
+            return LookupResult(LookupOutcome.THROTTLED, canonical, seconds_left=budget.wait_seconds)
         try:
             record = self._source.get(canonical)
         except SourceUnavailable:
+            self.budget.refund(canonical, budget.reservation)
             self._audit(sender_id, channel, canonical, "unavailable", now)
             return LookupResult(LookupOutcome.UNAVAILABLE, canonical)
         expected = record.phone_last4().encode() if record is not None else b""
         matched = hmac.compare_digest(expected or _NO_DIGITS, digits.encode()) and bool(expected)
         if matched and record is not None:
+            self.budget.refund(canonical, budget.reservation)
             self._audit(sender_id, channel, canonical, "ok", now)
             return LookupResult(LookupOutcome.VERIFIED, canonical, view=record.view())
+        self.budget.confirm(canonical)
         self._audit(sender_id, channel, canonical, "mismatch", now)
         left = max(state.attempts_left - 1, 0)
         minutes = math.ceil(self._lock.total_seconds() / 60) if left == 0 else None

@@ -523,3 +523,52 @@ class SynonymGroup(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Set when an official deletes the group in the console (it can be restored); never used.
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+
+
+# --- Security: guessing budgets shared by every process (docs/security.md) ------------------
+# One row per application code (known or not) that had wrong answers, and one row per console
+# sign-in key ("user:<name>" / "addr:<ip>"). Rows are changed only with a conditional UPDATE on
+# ``version``, so two servers can never both spend the last attempt.
+
+
+class LookupCodeBudget(Base):
+    """Wrong answers on one application code, from every sender and channel."""
+
+    __tablename__ = "lookup_code_budgets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    failures: Mapped[list] = mapped_column(default=list)  # epoch seconds of failures in the long window
+    total_failures: Mapped[int] = mapped_column(Integer, default=0)  # since the row was created or lifted
+    first_failure_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_failure_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    locked_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)  # set: only the office can help
+    lifted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    lifted_by: Mapped[str] = mapped_column(String(100), default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SecurityAudit(Base):
+    """Security-relevant actions of officials (a code's lookup lock lifted, ...)."""
+
+    __tablename__ = "security_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))  # lift_code_lock | clear_login_throttle
+    subject: Mapped[str] = mapped_column(String(200), default="")  # masked code, username
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginThrottle(Base):
+    """Failed console sign-ins for one key: ``user:<username>`` or ``addr:<client address>``."""
+
+    __tablename__ = "console_login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_failure_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

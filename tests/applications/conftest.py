@@ -76,6 +76,12 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "lookup_lock_minutes": 15,
         "lookup_max_codes_per_window": 5,
         "lookup_window_minutes": 10,
+        "lookup_code_delay_after": 3,
+        "lookup_code_delay_window_minutes": 15,
+        "lookup_code_delay_seconds": 60,
+        "lookup_code_lock_after": 10,
+        "lookup_code_lock_window_hours": 24,
+        "lookup_office_place": "tại Trung tâm Phục vụ hành chính công phường",
         "telegram_bot_token": "",
     }
     values.update(overrides)
