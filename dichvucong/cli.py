@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dichvucong.db.session import session_scope
 from dichvucong.importing import ImportReport
-from dichvucong.seed import APPLICATIONS_FILE, CATALOG_FILE, FAQ_FILES, SERVICE_POINTS_FILE
+from dichvucong.seed import APPLICATIONS_FILE, CATALOG_FILE, FAQ_FILES, SERVICE_POINTS_FILE, THESAURUS_FILE
 
 app = typer.Typer(help="Trợ lý dịch vụ công: nhập dữ liệu, cập nhật CSDL, tra cứu thử.", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
@@ -78,6 +78,17 @@ def import_service_points_command(
     _run_import("Điểm tiếp nhận", file, database_url, import_service_points, ServicePointFileError)
 
 
+@app.command("import-thesaurus")
+def import_thesaurus_command(
+    file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .jsonl (canonical, variants, note, enabled).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Nhập từ điển đồng nghĩa (tên gọi thông dụng của thuật ngữ). Chạy lại chỉ cập nhật."""
+    from dichvucong.thesaurus.importer import ThesaurusFileError, import_thesaurus
+
+    _run_import("Từ điển đồng nghĩa", file, database_url, import_thesaurus, ThesaurusFileError)
+
+
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseOption = None) -> None:
     """Tạo/cập nhật bảng theo migration mới nhất."""
@@ -92,25 +103,29 @@ def seed(
     database_url: DatabaseOption = None,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Chỉ nạp khi chưa có thủ tục nào.")] = False,
 ) -> None:
-    """Cập nhật CSDL rồi nạp dữ liệu mẫu trong data/ (thủ tục, câu hỏi, điểm tiếp nhận, hồ sơ)."""
+    """Cập nhật CSDL rồi nạp dữ liệu mẫu trong data/ (thủ tục, câu hỏi, từ điển, điểm tiếp nhận, hồ sơ)."""
     from sqlalchemy import func, select
 
     from dichvucong.db.migrate import upgrade
-    from dichvucong.db.models import Application, Procedure
+    from dichvucong.db.models import Application, Procedure, SynonymGroup
 
     upgrade(database_url)
     if if_empty:
         with session_scope(database_url) as session:
             has_procedures = bool(session.scalar(select(func.count()).select_from(Procedure)))
             has_applications = bool(session.scalar(select(func.count()).select_from(Application)))
+            has_thesaurus = bool(session.scalar(select(func.count()).select_from(SynonymGroup)))
         if has_procedures:
             if not has_applications:  # a database seeded before applications existed
                 import_applications_command(APPLICATIONS_FILE, database_url, notify=False)
+            if not has_thesaurus:  # a database seeded before the thesaurus existed
+                import_thesaurus_command(THESAURUS_FILE, database_url)
             console.print("Đã có dữ liệu, bỏ qua nạp dữ liệu mẫu.")
             return
     import_catalog_command(CATALOG_FILE, database_url)
     for faq_file in FAQ_FILES:
         import_faqs_command(faq_file, database_url)
+    import_thesaurus_command(THESAURUS_FILE, database_url)
     import_service_points_command(SERVICE_POINTS_FILE, database_url)
     import_applications_command(APPLICATIONS_FILE, database_url, notify=False)
 

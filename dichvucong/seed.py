@@ -1,4 +1,4 @@
-"""The demo data in ``data/``: catalogue, FAQs, commune service points and applications."""
+"""The demo data in ``data/``: catalogue, FAQs, thesaurus, commune service points and applications."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dichvucong.config import PROJECT_ROOT
 from dichvucong.db.session import get_sessionmaker
 from dichvucong.faqs.importer import import_faqs
 from dichvucong.importing import ImportReport
+from dichvucong.thesaurus.importer import import_thesaurus
 
 DATA_DIR = PROJECT_ROOT / "data"
 CATALOG_FILE = DATA_DIR / "catalog" / "procedures.json"
@@ -18,6 +19,7 @@ FAQ_MORE_FILE = DATA_DIR / "faqs_more.jsonl"
 FAQ_FILES = tuple(p for p in (FAQ_FILE, FAQ_MORE_FILE) if p.exists())
 SERVICE_POINTS_FILE = DATA_DIR / "service_points.json"
 APPLICATIONS_FILE = DATA_DIR / "applications.csv"
+THESAURUS_FILE = DATA_DIR / "thesaurus.csv"  # citizens' names for official terms
 
 
 def seed_demo_data(database_url: str | None = None) -> dict[str, ImportReport]:
@@ -26,6 +28,7 @@ def seed_demo_data(database_url: str | None = None) -> dict[str, ImportReport]:
         return {
             "catalog": import_catalog(session, CATALOG_FILE),
             **{f"faqs:{path.name}": import_faqs(session, path) for path in FAQ_FILES},
+            "thesaurus": import_thesaurus(session, THESAURUS_FILE),
             "service_points": import_service_points(session, SERVICE_POINTS_FILE),
             "applications": import_applications(session, APPLICATIONS_FILE),
         }
