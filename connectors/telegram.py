@@ -3,9 +3,11 @@
 Updates arrive at ``POST /webhooks/telegram/webhook``, either straight from Telegram
 (``setWebhook`` with a secret token) or from ``connectors.telegram_polling`` (long polling for
 an office without a public HTTPS address), which forwards every update it fetches to the same
-route with the same secret header. So there is one code path: parse the update with PTB,
-turn it into a ``UserMessage`` (sender id = chat id, ``input_channel="telegram"``), and send
-Rasa's replies through the Bot API with :class:`TelegramOutput`.
+route with the same secret header. So there is one code path: read at most 1 MB of body,
+check the secret header, only then parse the JSON and the update with PTB, turn it into a
+``UserMessage`` (sender id ``telegram:<chat id>``, ``input_channel="telegram"``), and send
+Rasa's replies through the Bot API with :class:`TelegramOutput` (which strips the prefix and
+refuses another channel's sender ids).
 
 Settings (credentials.yml keys, or the environment when a key is empty; see docs/channels.md):
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
 import warnings
@@ -44,6 +47,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from connectors.http import MAX_WEBHOOK_BODY, BodyTooLarge, read_bounded, too_large_body
+from connectors.ids import messenger_id
+from connectors.ids import sender_id as bound_sender_id
 from connectors.text import BoundedDict, setting, split_message, utf16_len
 
 logger = logging.getLogger(__name__)
@@ -201,7 +207,18 @@ class TelegramOutput(OutputChannel):
         self.bot = bot
         self.payloads = payloads
 
-    async def _send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    @staticmethod
+    def chat_id(recipient_id: str) -> str | None:
+        """The Telegram chat id of a Rasa sender id; None for another channel's conversation."""
+        chat_id = messenger_id(CHANNEL, recipient_id)
+        if chat_id is None:
+            logger.warning("Not sending to %r through Telegram: not a Telegram conversation", recipient_id[:40])
+        return chat_id
+
+    async def _send(self, recipient_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        chat_id = self.chat_id(recipient_id)
+        if chat_id is None:
+            return
         parts = split_text(text) or ([BUTTONS_ONLY_TEXT] if markup else [])
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
@@ -233,10 +250,13 @@ class TelegramOutput(OutputChannel):
         await self._send(recipient_id, text or "", build_keyboard(buttons, self.payloads))
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        chat_id = self.chat_id(recipient_id)
+        if chat_id is None:
+            return
         try:
-            await self.bot.send_photo(chat_id=recipient_id, photo=image)
+            await self.bot.send_photo(chat_id=chat_id, photo=image)
         except TelegramError as exc:
-            logger.warning("Telegram sendPhoto to chat %s failed: %s", recipient_id, exc)
+            logger.warning("Telegram sendPhoto to chat %s failed: %s", chat_id, exc)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         logger.debug("Custom payload not sent to Telegram chat %s", recipient_id)
@@ -335,13 +355,20 @@ class TelegramInput(InputChannel):
     def get_output_channel(self) -> OutputChannel | None:
         return TelegramOutput(self.bot, self.payloads) if self.settings.configured else None
 
-    async def handle(self, headers: Mapping[str, str], data: Any, on_new_message: OnNewMessage) -> tuple[int, dict[str, Any]]:
-        """Answer one webhook call: (HTTP status, JSON body). Kept apart from Sanic for tests."""
+    async def handle(self, headers: Mapping[str, str], raw_body: bytes, on_new_message: OnNewMessage) -> tuple[int, dict[str, Any]]:
+        """Answer one webhook call: (HTTP status, JSON body). Kept apart from Sanic for tests.
+
+        The secret header is checked before the body is parsed at all.
+        """
         if not self.settings.configured:
             return 503, {"status": "ignored", "reason": "the Telegram channel is not configured"}
         if not self.settings.secret_matches(headers.get(SECRET_HEADER)):
             logger.warning("Telegram update rejected: missing or wrong %s", SECRET_HEADER)
             return 403, {"status": "rejected"}
+        try:
+            data = json.loads(raw_body)
+        except ValueError:
+            data = None
         if not isinstance(data, dict):
             return 400, {"status": "rejected", "reason": "the body is not a JSON object"}
         try:
@@ -360,12 +387,12 @@ class TelegramInput(InputChannel):
                 logger.info("answerCallbackQuery failed: %s", exc)
         if incoming.text is None:
             if incoming.reply:
-                await output.send_text_message(str(incoming.chat_id), incoming.reply)
+                await output.send_text_message(bound_sender_id(CHANNEL, incoming.chat_id), incoming.reply)
             return 200, {"status": "answered"}
         message = UserMessage(
             incoming.text,
             output,
-            sender_id=str(incoming.chat_id),
+            sender_id=bound_sender_id(CHANNEL, incoming.chat_id),
             input_channel=CHANNEL,
             message_id=incoming.message_id,
             metadata=incoming.metadata,
@@ -396,13 +423,14 @@ class TelegramInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok", "configured": self.settings.configured})
 
-        @telegram_webhook.route("/webhook", methods=["POST"])
+        @telegram_webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             try:
-                data = request.json
-            except Exception:  # noqa: BLE001 - Sanic raises on a body that is not JSON
-                data = None
-            status, body = await self.handle(request.headers, data, on_new_message)
+                raw = await read_bounded(request, MAX_WEBHOOK_BODY)
+            except BodyTooLarge:
+                logger.warning("Telegram delivery refused: body larger than %d bytes", MAX_WEBHOOK_BODY)
+                return response.json(too_large_body(), status=413)
+            status, body = await self.handle(request.headers, raw, on_new_message)
             return response.json(body, status=status)
 
         @telegram_webhook.listener("after_server_start")

@@ -1,11 +1,17 @@
 """Zalo Official Account (OA) channel for the Rasa server.
 
-Zalo POSTs every event to ``/webhooks/zalo/webhook``. The route checks the signature
-(``X-ZEvent-Signature: mac=<hex>``, hex = SHA-256 of app id + raw body + timestamp + OA secret
-key: plain SHA-256, compared in constant time), answers 200 at once (Zalo expects an answer
-within about two seconds and redelivers otherwise) and handles the message in an asyncio
-task: Rasa's replies go back through the OA customer-service message API. A message id seen
-recently (bounded LRU) is not handled twice.
+Zalo POSTs every event to ``/webhooks/zalo/webhook``. The route reads at most 1 MB of body,
+checks the signature on the raw bytes before parsing any JSON (``X-ZEvent-Signature:
+mac=<hex>``, hex = SHA-256 of app id + raw body + timestamp + OA secret key: plain SHA-256,
+compared in constant time; the timestamp is the body's own ``timestamp`` field, found in the
+raw bytes and checked again after parsing), refuses events whose timestamp is outside
+``ZALO_TIMESTAMP_WINDOW_SECONDS`` (5 minutes) of the server's clock, answers 200 at once
+(Zalo expects an answer within about two seconds and redelivers otherwise) and handles the
+message in an asyncio task: Rasa's replies go back through the OA customer-service message
+API. A message id already handled is not handled twice: the ids are kept in Redis when the
+lock store is Redis (shared by every Rasa server), else in this server's memory.
+
+The Rasa sender id is ``zalo:<Zalo user id>`` (see ``connectors/ids.py``).
 
 Buttons become a numbered list under the text ("Gõ số để chọn: 1. …"); the next message
 that is just one of those numbers counts as pressing that button. This works on every Zalo
@@ -20,7 +26,8 @@ Settings (credentials.yml keys, or the environment when a key is empty; see docs
 ``app_id`` ZALO_APP_ID, ``oa_secret_key`` ZALO_OA_SECRET_KEY, ``access_token``
 ZALO_ACCESS_TOKEN, ``refresh_token`` ZALO_REFRESH_TOKEN, ``app_secret`` ZALO_APP_SECRET,
 ``api_base_url`` ZALO_API_BASE_URL (https://openapi.zalo.me), ``oauth_base_url``
-ZALO_OAUTH_BASE_URL (https://oauth.zaloapp.com), ``token_file`` ZALO_TOKEN_FILE.
+ZALO_OAUTH_BASE_URL (https://oauth.zaloapp.com), ``token_file`` ZALO_TOKEN_FILE,
+``timestamp_window_seconds`` ZALO_TIMESTAMP_WINDOW_SECONDS (300).
 Without an app id and an OA secret key the channel stays off (503) and Rasa still starts.
 """
 
@@ -34,6 +41,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +53,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.text import BoundedDict, RecentIds, setting, split_message
+from connectors.dedupe import SeenIds, seen_ids
+from connectors.http import MAX_WEBHOOK_BODY, BodyTooLarge, read_bounded, too_large_body
+from connectors.ids import messenger_id
+from connectors.ids import sender_id as bound_sender_id
+from connectors.text import BoundedDict, setting, split_message
 
 logger = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -62,6 +74,10 @@ MENU_CHOICE = re.compile(r"^\s*(?:số\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE
 NOT_TEXT_REPLY = "Xin lỗi, hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng gõ câu hỏi về thủ tục nhé."
 MENU_HEADER = "Gõ số để chọn:"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TIMESTAMP_WINDOW = 300  # seconds an event may be older (or newer) than our clock
+# The body's "timestamp" values, found without parsing the JSON (the signature covers them).
+TIMESTAMP_FIELD = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,16})"?')
+MAX_TIMESTAMP_CANDIDATES = 4
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class ZaloSettings:
     api_base_url: str = DEFAULT_API_BASE_URL
     oauth_base_url: str = DEFAULT_OAUTH_BASE_URL
     token_file: str = ""
+    timestamp_window_seconds: int = DEFAULT_TIMESTAMP_WINDOW
 
     @classmethod
     def load(cls, credentials: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> ZaloSettings:
@@ -93,12 +110,32 @@ class ZaloSettings:
             api_base_url=get("api_base_url", "ZALO_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/"),
             oauth_base_url=get("oauth_base_url", "ZALO_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL).rstrip("/"),
             token_file=get("token_file", "ZALO_TOKEN_FILE"),
+            timestamp_window_seconds=_positive_int(
+                get("timestamp_window_seconds", "ZALO_TIMESTAMP_WINDOW_SECONDS"), DEFAULT_TIMESTAMP_WINDOW
+            ),
         )
 
     @property
     def configured(self) -> bool:
         """Events can be verified (app id and OA secret key are known)."""
         return bool(self.app_id and self.oa_secret_key)
+
+
+def _positive_int(value: str, default: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        return default
+    return number if number > 0 else default
+
+
+def event_seconds(timestamp: str) -> float | None:
+    """Seconds since the epoch of a Zalo timestamp (milliseconds; seconds are accepted too)."""
+    try:
+        value = int(timestamp)
+    except ValueError:
+        return None
+    return value / 1000 if value > 100_000_000_000 else float(value)
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str) -> str:
@@ -273,11 +310,21 @@ class ZaloOutput(OutputChannel):
         self.menus = menus
         self.recipient = recipient  # None: the Rasa sender id is the Zalo user id
 
-    def _to(self, recipient_id: str) -> dict[str, str]:
-        return self.recipient or {"user_id": recipient_id}
+    def _to(self, recipient_id: str) -> dict[str, str] | None:
+        if self.recipient:
+            return self.recipient
+        user_id = messenger_id(CHANNEL, recipient_id)
+        if user_id is None:
+            logger.warning("Not sending to %r through Zalo: not a Zalo conversation", recipient_id[:40])
+        return {"user_id": user_id} if user_id else None
+
+    async def _send(self, recipient_id: str, text: str) -> None:
+        to = self._to(recipient_id)
+        if to is not None:
+            await self.client.send_text(to, text)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.client.send_text(self._to(recipient_id), text)
+        await self._send(recipient_id, text)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -285,10 +332,10 @@ class ZaloOutput(OutputChannel):
         text, payloads = numbered_menu(text or "", buttons)
         if payloads:
             self.menus.put(recipient_id, payloads)
-        await self.client.send_text(self._to(recipient_id), text)
+        await self._send(recipient_id, text)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.client.send_text(self._to(recipient_id), image)
+        await self._send(recipient_id, image)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         logger.debug("Custom payload not sent to Zalo user %s", recipient_id)
@@ -308,10 +355,18 @@ class ZaloInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ZaloInput:
         return cls(ZaloSettings.load(credentials))
 
-    def __init__(self, settings: ZaloSettings, client: ZaloClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: ZaloSettings,
+        client: ZaloClient | None = None,
+        seen: SeenIds | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.client = client or ZaloClient(settings)
-        self.recent = RecentIds(4096)
+        # a redelivery is only possible inside the timestamp window: remember ids a bit longer
+        self.recent = seen or seen_ids(CHANNEL, 2 * settings.timestamp_window_seconds + 60)
+        self.clock = clock
         self.menus: BoundedDict[str, list[str]] = BoundedDict(10_000)
         self._tasks: set[asyncio.Task[None]] = set()
         if settings.configured:
@@ -333,32 +388,47 @@ class ZaloInput(InputChannel):
         if not header:
             logger.warning("Zalo event rejected: no %s header", SIGNATURE_HEADER)
             return 401, {"status": "rejected"}
-        try:
+        timestamp = self._signed_timestamp(header, raw_body)
+        if timestamp is None:
+            logger.warning("Zalo event rejected: wrong signature")
+            return 401, {"status": "rejected"}
+        try:  # only a signed body is ever parsed
             event = json.loads(raw_body)
         except ValueError:
             return 400, {"status": "rejected", "reason": "the body is not JSON"}
-        if not isinstance(event, dict):
-            return 400, {"status": "rejected", "reason": "the body is not a JSON object"}
-        timestamp = str(event.get("timestamp") or "")
-        if not signature_matches(header, self.settings.app_id, raw_body, timestamp, self.settings.oa_secret_key):
-            logger.warning("Zalo event rejected: wrong signature")
-            return 401, {"status": "rejected"}
+        if not isinstance(event, dict) or str(event.get("timestamp") or "") != timestamp:
+            return 400, {"status": "rejected", "reason": "the body is not a Zalo event"}
+        sent_at = event_seconds(timestamp)
+        if sent_at is None or abs(self.clock() - sent_at) > self.settings.timestamp_window_seconds:
+            logger.warning("Zalo event rejected: timestamp %s is outside the %d s window", timestamp, self.settings.timestamp_window_seconds)
+            return 401, {"status": "rejected", "reason": "stale or future timestamp"}
         return self.accept(event, on_new_message)
+
+    def _signed_timestamp(self, header: str, raw_body: bytes) -> str | None:
+        """The body's timestamp whose signature matches the header; None when none does."""
+        for count, match in enumerate(TIMESTAMP_FIELD.finditer(raw_body)):
+            if count >= MAX_TIMESTAMP_CANDIDATES:
+                break
+            timestamp = match.group(1).decode("ascii")
+            if signature_matches(header, self.settings.app_id, raw_body, timestamp, self.settings.oa_secret_key):
+                return timestamp
+        return None
 
     def accept(self, event: dict[str, Any], on_new_message: OnNewMessage) -> tuple[int, dict[str, Any]]:
         """Start handling a verified event in the background; the status to answer Zalo now."""
         name = str(event.get("event_name") or "")
         sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
-        sender_id = str(sender.get("id") or "")
+        zalo_id = str(sender.get("id") or "")
         is_user_message = name.startswith(("user_send_", "anonymous_send_"))
-        if not (is_user_message and sender_id):
+        if not (is_user_message and zalo_id):
             return 200, {"status": "ignored", "event": name}
         msg_id = str(message.get("msg_id") or "")
         if msg_id and self.recent.seen_before(msg_id):
             logger.info("Zalo message %s delivered again; ignored", msg_id)
             return 200, {"status": "duplicate"}
-        recipient = self._recipient(name, sender_id, message)
+        sender_id = bound_sender_id(CHANNEL, zalo_id)
+        recipient = self._recipient(name, zalo_id, message)
         output = ZaloOutput(self.client, self.menus, recipient)
         text = str(message.get("text") or "").strip()
         if name in TEXT_EVENTS and text:
@@ -371,7 +441,7 @@ class ZaloInput(InputChannel):
                 message_id=msg_id or None,
                 metadata={
                     "channel": CHANNEL,
-                    "user_id": sender_id,
+                    "user_id": zalo_id,
                     "event_name": name,
                     "anonymous": name.startswith("anonymous_"),
                     "app_id": str(event.get("app_id") or ""),
@@ -426,9 +496,14 @@ class ZaloInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok", "configured": self.settings.configured})
 
-        @zalo_webhook.route("/webhook", methods=["POST"])
+        @zalo_webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            status, body = await self.handle(request.headers, request.body or b"", on_new_message)
+            try:
+                raw = await read_bounded(request, MAX_WEBHOOK_BODY)
+            except BodyTooLarge:
+                logger.warning("Zalo delivery refused: body larger than %d bytes", MAX_WEBHOOK_BODY)
+                return response.json(too_large_body(), status=413)
+            status, body = await self.handle(request.headers, raw, on_new_message)
             return response.json(body, status=status)
 
         @zalo_webhook.listener("before_server_stop")

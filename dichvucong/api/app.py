@@ -17,6 +17,7 @@ from dichvucong.db.session import get_sessionmaker
 from dichvucong.review import review_router
 from dichvucong.search import SearchService
 from dichvucong.widget import router as widget_router
+from dichvucong.widget.settings import check_widget_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
 
     app = FastAPI(title="Trợ lý dịch vụ công", version="0.1.0", lifespan=lifespan)
+    app.state.widget_settings = check_widget_settings()  # WIDGET_TOKEN_SECRET etc.; fails in production
     app.include_router(search.router)
     app.include_router(health.router)
     install_console(app, settings)  # the officials' web console under /console

@@ -19,8 +19,27 @@ class ChannelSender(Protocol):
         ...
 
 
+def channel_user_id(channel: str, recipient_id: str) -> str:
+    """The messenger's own id behind a Rasa sender id (``telegram:123`` → ``123``).
+
+    Subscriptions store the Rasa sender id, which every channel namespaces with its name
+    (``connectors/ids.py``); a row from before that (a bare id) is used as it is, and an id of
+    another channel is refused rather than delivered to the wrong person.
+    """
+    prefix = channel + ":"
+    if recipient_id.startswith(prefix):
+        user_id = recipient_id[len(prefix):]
+    elif ":" in recipient_id:
+        raise SendError(f"{channel}: người nhận không thuộc kênh này")
+    else:
+        user_id = recipient_id
+    if not user_id:
+        raise SendError(f"{channel}: thiếu mã người nhận")
+    return user_id
+
+
 class TelegramSender:
-    """Telegram Bot API ``sendMessage``; the recipient is the chat id (the Rasa sender id)."""
+    """Telegram Bot API ``sendMessage``; the recipient is the Rasa sender id ``telegram:<chat id>``."""
 
     def __init__(
         self,
@@ -34,9 +53,10 @@ class TelegramSender:
         self._client = httpx.Client(timeout=timeout, transport=transport)
 
     def send(self, recipient_id: str, text: str) -> None:
+        chat_id = channel_user_id("telegram", recipient_id)
         # Errors are re-raised without their cause: httpx errors carry the URL, which holds the token.
         try:
-            response = self._client.post(self._url, json={"chat_id": recipient_id, "text": text})
+            response = self._client.post(self._url, json={"chat_id": chat_id, "text": text})
         except httpx.TimeoutException:
             raise SendError("Telegram: hết thời gian chờ phản hồi") from None
         except httpx.TransportError as exc:

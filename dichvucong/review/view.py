@@ -17,7 +17,9 @@ KIND_LABELS = {
     "bad_input": "Câu hỏi không đọc được",
     "status": "Tình trạng hồ sơ",
 }
-CHANNEL_LABELS = {"rest": "Web (REST)", "socketio": "Web (socket.io)", "telegram": "Telegram", "zalo": "Zalo"}
+CHANNEL_LABELS = {
+    "web": "Web (widget)", "rest": "REST (nội bộ)", "socketio": "Web (socket.io)", "telegram": "Telegram", "zalo": "Zalo",
+}
 
 
 class Formatter:

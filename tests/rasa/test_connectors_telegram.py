@@ -189,8 +189,10 @@ class Rasa:
 
 
 def run(channel: TelegramInput, headers: dict[str, str], data: Any) -> tuple[int, dict[str, Any], Rasa]:
+    """Post ``data`` (an update as a dict, or raw bytes) to the channel's route logic."""
     rasa = Rasa()
-    status, body = asyncio.run(channel.handle(headers, data, rasa))
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    status, body = asyncio.run(channel.handle(headers, raw, rasa))
     return status, body, rasa
 
 
@@ -212,11 +214,28 @@ def test_a_text_becomes_a_user_message_of_the_telegram_channel() -> None:
     status, _, rasa = run(TelegramInput(SETTINGS, bot=bot), {SECRET_HEADER: SECRET}, fixture("telegram_text"))
     assert status == 200
     [message] = rasa.messages
-    assert (message.sender_id, message.input_channel, message.text) == ("700001", "telegram", "làm lại căn cước mất bao nhiêu tiền")
+    assert (message.sender_id, message.input_channel, message.text) == ("telegram:700001", "telegram", "làm lại căn cước mất bao nhiêu tiền")
     assert message.metadata["language"] == "vi"
     [(method, sent)] = bot.calls
     assert method == "sendMessage" and sent["chat_id"] == "700001" and sent["text"] == "Lệ phí: 70.000 đồng"
     assert sent["reply_markup"].to_dict() == {"inline_keyboard": [[{"text": "Giấy tờ", "callback_data": "/ask_documents"}]]}
+
+
+def test_the_secret_is_checked_before_the_body_is_parsed() -> None:
+    """A body that is not JSON at all: 403 without the secret (never parsed), 400 with it."""
+    channel = TelegramInput(SETTINGS, bot=RecordingBot())
+    assert run(channel, {SECRET_HEADER: "wrong"}, b"\xff{not json")[0] == 403
+    assert run(channel, {SECRET_HEADER: SECRET}, b"\xff{not json")[0] == 400
+    assert run(channel, {SECRET_HEADER: SECRET}, b"[1, 2]")[0] == 400
+
+
+def test_replies_go_only_to_telegram_conversations() -> None:
+    """The output strips ``telegram:``, takes a bare (old) chat id, and refuses other channels' ids."""
+    bot = RecordingBot()
+    output = TelegramOutput(bot, PayloadStore())  # type: ignore[arg-type]
+    for recipient in ("telegram:700001", "700002", "zalo:700003", "web:0123456789abcdef0123456789abcdef", "telegram:"):
+        asyncio.run(output.send_text_message(recipient, "xin chào"))
+    assert [kwargs["chat_id"] for _, kwargs in bot.calls] == ["700001", "700002"]
 
 
 def test_a_button_press_is_answered_then_handled() -> None:

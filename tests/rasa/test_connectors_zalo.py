@@ -14,6 +14,7 @@ from rasa.core.channels.channel import UserMessage, register
 from rasa.core.run import create_http_input_channels
 from sanic import Sanic
 
+from connectors.dedupe import MemorySeenIds, RedisSeenIds, seen_ids
 from connectors.telegram import TelegramInput
 from connectors.zalo import (
     NOT_TEXT_REPLY,
@@ -30,6 +31,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "connectors" / "fixtures"
 CREDENTIALS = Path(__file__).resolve().parents[2] / "rasa_project" / "credentials.yml"
 APP_ID = "3500000000000000001"
 OA_KEY = "oa-secret"
+FIXTURE_NOW = 1764150600.0  # the recorded events were sent within a few minutes of this
+REDIS_URL = "redis://127.0.0.1:6379/5"
 
 
 def raw_fixture(name: str) -> bytes:
@@ -69,9 +72,15 @@ class RecordingClient:
         return True
 
 
-def channel() -> tuple[ZaloInput, RecordingClient]:
+def channel(now: float = FIXTURE_NOW, seen: Any = None) -> tuple[ZaloInput, RecordingClient]:
     client = RecordingClient()
-    return ZaloInput(ZaloSettings(app_id=APP_ID, oa_secret_key=OA_KEY, access_token="t"), client=client), client  # type: ignore[arg-type]
+    zalo = ZaloInput(
+        ZaloSettings(app_id=APP_ID, oa_secret_key=OA_KEY, access_token="t"),
+        client=client,  # type: ignore[arg-type]
+        seen=seen or MemorySeenIds(),
+        clock=lambda: now,
+    )
+    return zalo, client
 
 
 def deliver(zalo: ZaloInput, deliveries: list[tuple[dict[str, str], bytes]]) -> tuple[list[tuple[int, dict[str, Any]]], list[UserMessage]]:
@@ -112,7 +121,7 @@ def test_a_signed_text_goes_to_rasa_once_and_replies_with_a_numbered_menu() -> N
     answers, messages = deliver(zalo, [(signed_headers(raw), raw), (signed_headers(again), again)])
     assert [body["status"] for _, body in answers] == ["accepted", "duplicate"]
     [message] = messages
-    assert (message.sender_id, message.input_channel, message.text) == ("8800000000000000001", "zalo", "làm lại căn cước mất bao nhiêu tiền")
+    assert (message.sender_id, message.input_channel, message.text) == ("zalo:8800000000000000001", "zalo", "làm lại căn cước mất bao nhiêu tiền")
     assert message.message_id == "a1b2c3d4e5f60718293a4b5c6d7e8f90"
     assert client.sent == [({"user_id": "8800000000000000001"}, "Xin chào!\n\nGõ số để chọn:\n1. Lệ phí")]
     # "1" now presses the first button; after that, "1" is just text again
@@ -122,9 +131,77 @@ def test_a_signed_text_goes_to_rasa_once_and_replies_with_a_numbered_menu() -> N
     again_raw = json.dumps({**choose, "message": {**choose["message"], "msg_id": "third"}}).encode()
     _, messages = deliver(zalo, [(signed_headers(choose_raw), choose_raw)])
     assert [m.text for m in messages] == ["/ask_fee"]
-    zalo.menus.pop("8800000000000000001")
+    zalo.menus.pop("zalo:8800000000000000001")
     _, messages = deliver(zalo, [(signed_headers(again_raw), again_raw)])
     assert [m.text for m in messages] == ["1"]
+
+
+def signed(event: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+    raw = json.dumps(event, ensure_ascii=False).encode()
+    return signed_headers(raw), raw
+
+
+@pytest.mark.parametrize(("offset", "accepted"), [(0, True), (-299, True), (299, True), (-301, False), (301, False), (-86400, False)])
+def test_events_outside_the_timestamp_window_are_refused(offset: int, accepted: bool) -> None:
+    event = json.loads(raw_fixture("zalo_user_send_text"))
+    event["timestamp"] = str(int((FIXTURE_NOW + offset) * 1000))
+    zalo, client = channel()
+    answers, messages = deliver(zalo, [signed(event)])
+    assert (answers[0][0] == 200) is accepted and bool(messages) is accepted
+    if not accepted:
+        assert answers[0][0] == 401 and client.sent == []
+
+
+def test_the_signature_is_checked_before_the_body_is_parsed() -> None:
+    """Unsigned garbage is refused as unsigned (401), never parsed; signed garbage gets 400."""
+    zalo, _ = channel()
+    garbage = b'{"timestamp": "1764150600000", \xff not json'
+    answers, messages = deliver(zalo, [({SIGNATURE_HEADER: "mac=00"}, garbage), (signed_headers_for(garbage, "1764150600000"), garbage)])
+    assert [status for status, _ in answers] == [401, 400] and messages == []
+    # a signed body whose parsed timestamp is not the signed one is not a Zalo event
+    event = json.loads(raw_fixture("zalo_user_send_text"))
+    raw = json.dumps({"timestamp": "1764150600000", **{k: v for k, v in event.items() if k != "timestamp"}, "x": {"timestamp": "1"}}).encode()
+    answers, _ = deliver(zalo, [(signed_headers_for(raw, "1"), raw)])
+    assert answers[0][0] == 400
+
+
+def signed_headers_for(raw: bytes, timestamp: str) -> dict[str, str]:
+    return {SIGNATURE_HEADER: "mac=" + signature(APP_ID, raw, timestamp, OA_KEY)}
+
+
+def _redis() -> Any:
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip(f"needs Redis at {REDIS_URL}")
+    return client
+
+
+def test_duplicates_are_detected_across_servers_through_redis() -> None:
+    """Two Rasa servers (two channels) sharing Redis: a redelivery to the other one is dropped."""
+    client = _redis()
+    namespace = f"zalo-test-{id(client)}"
+    first, _ = channel(seen=RedisSeenIds(client, namespace, ttl_seconds=60))
+    second, _ = channel(seen=RedisSeenIds(client, namespace, ttl_seconds=60))
+    raw = raw_fixture("zalo_user_send_text")
+    one, messages_one = deliver(first, [(signed_headers(raw), raw)])
+    two, messages_two = deliver(second, [(signed_headers(raw), raw)])
+    assert [one[0][1]["status"], two[0][1]["status"]] == ["accepted", "duplicate"]
+    assert len(messages_one) == 1 and messages_two == []
+    keys = client.keys(f"dvc:seen:{namespace}:*")
+    assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= 60
+    client.delete(*keys)
+
+
+def test_seen_ids_use_redis_only_when_the_lock_store_is_redis() -> None:
+    assert isinstance(seen_ids("zalo", 60, {"LOCK_STORE_TYPE": "in_memory"}), MemorySeenIds)
+    environ = {"LOCK_STORE_TYPE": "stores.atomic_redis_lock_store.AtomicRedisLockStore", "LOCK_STORE_HOST": "127.0.0.1", "LOCK_STORE_PORT": "1"}
+    unreachable = seen_ids("zalo", 60, environ)
+    assert isinstance(unreachable, RedisSeenIds)
+    # Redis not answering: this server's memory takes over rather than dropping messages
+    assert unreachable.seen_before("m1") is False and unreachable.seen_before("m1") is True
 
 
 def test_follow_is_ignored_and_an_image_gets_a_polite_reply() -> None:
@@ -146,7 +223,9 @@ def test_anonymous_visitors_are_answered_in_their_conversation() -> None:
 def test_output_channel_for_rasas_http_api_messages_the_user_id() -> None:
     zalo, client = channel()
     output = zalo.get_output_channel()
-    asyncio.run(output.send_text_message("8800000000000000009", "Hồ sơ của bạn đã có kết quả."))
+    asyncio.run(output.send_text_message("zalo:8800000000000000009", "Hồ sơ của bạn đã có kết quả."))
+    asyncio.run(output.send_text_message("telegram:700001", "không được gửi"))  # another channel's id
+    asyncio.run(output.send_text_message("web:0123456789abcdef0123456789abcdef", "không được gửi"))
     assert client.sent == [({"user_id": "8800000000000000009"}, "Hồ sơ của bạn đã có kết quả.")]
     assert ZaloInput(ZaloSettings()).get_output_channel() is None
 

@@ -2,8 +2,11 @@
  * Trợ lý dịch vụ công — web chat widget.
  * Embed with one tag:
  *   <script src="https://<console>/widget/widget.js" data-rasa-url="https://<rasa>" defer></script>
- * data- attributes: rasa-url, title, greeting, suggestions ("a|b|c"),
- * transport ("rest" | "socketio"), open ("true"), user-event, bot-event, socket-path.
+ * data- attributes: rasa-url, session-url (default: widget.js's folder + "session"), title,
+ * greeting, suggestions ("a|b|c"), open ("true").
+ * The widget talks to Rasa's web channel (/webhooks/web/webhook) with a signed session token
+ * from the console (POST <session-url>); the token, not the page, decides which conversation
+ * the messages belong to.
  * Everything lives in a shadow root; bot and user text is only ever inserted as text nodes.
  */
 (function () {
@@ -27,11 +30,8 @@
     greeting: data.greeting || DEFAULT_GREETING,
     suggestions: (data.suggestions !== undefined ? data.suggestions : DEFAULT_SUGGESTIONS)
       .split("|").map((s) => s.trim()).filter(Boolean).slice(0, 6),
-    transport: data.transport === "socketio" ? "socketio" : "rest",
+    sessionUrl: data.sessionUrl || assetBase + "session",
     openOnLoad: data.open === "true",
-    userEvent: data.userEvent || "user_uttered",
-    botEvent: data.botEvent || "bot_uttered",
-    socketPath: data.socketPath || "/socket.io",
   };
 
   const TEXT = {
@@ -63,7 +63,7 @@
 
   const MAX_HISTORY = 200;
   const HISTORY_TTL_MS = 7 * 24 * 3600 * 1000;
-  const STORAGE_KEY = "dvcw:v1:" + config.rasaUrl;
+  const STORAGE_KEY = "dvcw:v2:" + config.rasaUrl;
   const OPEN_KEY = STORAGE_KEY + ":open";
 
   /* ------------------------------------------------------------------ storage */
@@ -86,15 +86,16 @@
     return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  /* state.session: { token, issuedAt, expiresAt } (seconds) from the console, or null. */
   function freshState() {
-    return { sender: newId("web-"), messages: [], updated: Date.now() };
+    return { session: null, messages: [], updated: Date.now() };
   }
 
   function loadState() {
     try {
       const saved = JSON.parse(storageGet("localStorage", STORAGE_KEY) || "null");
-      if (saved && typeof saved.sender === "string" && Array.isArray(saved.messages) &&
-          Date.now() - (saved.updated || 0) < HISTORY_TTL_MS) {
+      if (saved && Array.isArray(saved.messages) && Date.now() - (saved.updated || 0) < HISTORY_TTL_MS) {
+        if (!saved.session || typeof saved.session.token !== "string") saved.session = null;
         saved.messages = saved.messages.filter((m) => m && typeof m.text === "string" && (m.role === "bot" || m.role === "user"));
         return saved;
       }
@@ -394,11 +395,59 @@
   class TransientError extends Error {}
   class PermanentError extends Error {}
 
-  /* REST channel: one POST per message, replies in the response. A failed POST switches to
-   * "offline" and probes the channel's health route with exponential backoff. */
-  function restTransport() {
-    const webhook = config.rasaUrl + "/webhooks/rest/webhook";
-    const health = config.rasaUrl + "/webhooks/rest/";
+  /* Session tokens: asked of the console, renewed (same conversation) once half their life
+   * has passed, replaced by a new session when the console or Rasa says the token is over. */
+  class SessionEndedError extends Error {}
+  let sessionRequest = null;
+
+  async function postJson(url, body, headers, timeoutMs) {
+    const controller = new AbortController();
+    const t = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      return await fetch(url, {
+        method: "POST", signal: controller.signal, cache: "no-store", credentials: "omit",
+        headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
+        body: JSON.stringify(body),
+      });
+    } finally { clearTimeout(t); }
+  }
+
+  async function requestSession(renewToken) {
+    let response;
+    try {
+      response = await postJson(config.sessionUrl, renewToken ? { token: renewToken } : {}, null, 15000);
+    } catch (e) { throw new TransientError(String(e)); }
+    if (response.status === 401 && renewToken) return requestSession(null); // too old: start anew
+    if (!response.ok) throw new TransientError("session HTTP " + response.status);
+    const data = await response.json();
+    if (!data || typeof data.token !== "string") throw new TransientError("session: no token");
+    state.session = { token: data.token, issuedAt: data.issued_at, expiresAt: data.expires_at };
+    saveState();
+    return state.session.token;
+  }
+
+  /* A token good for a while yet: the stored one, a renewed one, or a new session's. */
+  function sessionToken() {
+    const s = state.session;
+    const now = Date.now() / 1000;
+    if (s && s.expiresAt - now > (s.expiresAt - s.issuedAt) / 2) return Promise.resolve(s.token);
+    if (!sessionRequest) {
+      const renew = s && s.expiresAt - now > 30 ? s.token : null;
+      sessionRequest = requestSession(renew).finally(() => { sessionRequest = null; });
+    }
+    return sessionRequest;
+  }
+
+  function dropSession(token) {
+    if (state.session && state.session.token === token) { state.session = null; saveState(); }
+  }
+
+  /* Rasa's web channel: one POST per message with the session token, replies in the
+   * response. A failed POST switches to "offline" and probes the channel's health route
+   * with exponential backoff. */
+  function webTransport() {
+    const webhook = config.rasaUrl + "/webhooks/web/webhook";
+    const health = config.rasaUrl + "/webhooks/web/";
     let attempt = 0, timer = null, probing = false;
 
     async function request(url, options, timeoutMs) {
@@ -431,6 +480,16 @@
       } finally { probing = false; }
     }
 
+    async function post(message) {
+      const token = await sessionToken();
+      let response;
+      try {
+        response = await postJson(webhook, { message: message }, { Authorization: "Bearer " + token }, 60000);
+      } catch (e) { throw new TransientError(String(e)); }
+      if (response.status === 401) { dropSession(token); throw new SessionEndedError("HTTP 401"); }
+      return response;
+    }
+
     return {
       start() { probe(); },
       retryNow() { attempt = 0; probe(); },
@@ -438,13 +497,15 @@
       async deliver(message) {
         let response;
         try {
-          response = await request(webhook, {
-            method: "POST", headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ sender: state.sender, message: message }),
-          }, 60000);
+          try {
+            response = await post(message);
+          } catch (e) {
+            if (!(e instanceof SessionEndedError)) throw e;
+            response = await post(message); // the token was refused: once more with a new session
+          }
         } catch (e) {
           this.wentOffline();
-          throw new TransientError(String(e));
+          throw e instanceof TransientError ? e : new TransientError(String(e));
         }
         if (response.status >= 500 || response.status === 429 || response.status === 408) {
           this.wentOffline();
@@ -457,64 +518,7 @@
     };
   }
 
-  /* socket.io channel (credentials.yml `socketio:`): session_request with our stored id on
-   * every (re)connect; replies arrive as bot events. socket.io reconnects with backoff. */
-  function socketTransport() {
-    let socket = null, confirmed = false, loading = null;
-
-    function loadClient() {
-      if (loading) return loading;
-      loading = new Promise((resolve, reject) => {
-        // The vendored UMD build would register itself as window.io or with an AMD loader;
-        // keep the host page's globals as they were.
-        const hadIo = Object.prototype.hasOwnProperty.call(window, "io"), prevIo = window.io, prevDefine = window.define;
-        window.define = undefined;
-        const tag = document.createElement("script");
-        tag.src = assetBase + "vendor/socket.io.min.js";
-        tag.async = true;
-        tag.onload = () => {
-          const client = window.io;
-          if (hadIo) window.io = prevIo; else delete window.io;
-          window.define = prevDefine;
-          client ? resolve(client) : reject(new Error("socket.io client missing"));
-        };
-        tag.onerror = () => { window.define = prevDefine; loading = null; reject(new Error("socket.io client failed to load")); };
-        document.head.append(tag);
-      });
-      return loading;
-    }
-
-    return {
-      async start() {
-        setConnection("connecting");
-        let io;
-        try { io = await loadClient(); } catch (e) { setConnection("offline"); setTimeout(() => this.start(), 5000); return; }
-        socket = io(config.rasaUrl, {
-          path: config.socketPath, transports: ["websocket", "polling"],
-          reconnectionDelay: 1000, reconnectionDelayMax: 15000, randomizationFactor: 0.3, timeout: 10000,
-        });
-        socket.on("connect", () => socket.emit("session_request", { session_id: state.sender }));
-        socket.on("session_confirm", (id) => {
-          const confirmedId = typeof id === "string" ? id : id && id.session_id;
-          if (confirmedId && confirmedId !== state.sender) { state.sender = confirmedId; saveState(); }
-          confirmed = true;
-          setConnection("online");
-        });
-        socket.on("disconnect", () => { confirmed = false; setConnection("offline"); });
-        socket.on("connect_error", () => { confirmed = false; if (connection !== "offline") setConnection("offline"); });
-        socket.on(config.botEvent, (message) => addBotMessages([message]));
-      },
-      retryNow() { if (socket && !socket.connected) socket.connect(); },
-      wentOffline() { if (connection !== "offline") setConnection("offline"); },
-      async deliver(message) {
-        if (!socket || !socket.connected || !confirmed) throw new TransientError("not connected");
-        socket.emit(config.userEvent, { message: message, session_id: state.sender });
-        setTyping(true); // until the first bot event
-      },
-    };
-  }
-
-  const transport = config.transport === "socketio" ? socketTransport() : restTransport();
+  const transport = webTransport();
   let started = false;
   function ensureStarted() {
     if (started) return;
@@ -531,7 +535,7 @@
       while (connection === "online") {
         const m = state.messages.find((x) => x.role === "user" && x.status === "pending");
         if (!m) break;
-        if (config.transport === "rest") setTyping(true);
+        setTyping(true);
         const sendingRow = rowFor(m);
         if (sendingRow) updateMeta(sendingRow, m, true);
         try {
@@ -548,7 +552,7 @@
       }
     } finally {
       flushing = false;
-      if (config.transport === "rest") setTyping(false);
+      setTyping(false);
     }
   }
 
