@@ -23,6 +23,9 @@ pytestmark = pytest.mark.e2e
 READY = "000.21.10.H51-261118-0001"
 NEEDS_DOCUMENTS = "000.21.11.H51-261120-0002"
 UNKNOWN = "000.99.99.H99-260101-9999"
+# Codes whose budget the failure tests below spend (each code's budget is shared by all senders).
+RECEIVED_0118 = "000.00.04.H51-261125-0118"  # phone ends 0102
+RECEIVED_0041 = "000.23.07.H51-261126-0041"  # phone ends 0101
 
 
 def citizen(stack: StackConfig) -> Citizen:
@@ -52,7 +55,7 @@ def test_unknown_code_and_wrong_digits_look_the_same(stack: StackConfig) -> None
     first, second = citizen(stack), citizen(stack)
     first.text(f"tra cứu hồ sơ {UNKNOWN}")
     unknown_reply = first.text("1234")
-    second.text(f"tra cứu hồ sơ {READY}")
+    second.text(f"tra cứu hồ sơ {RECEIVED_0041}")
     wrong_reply = second.text("1234")
     assert unknown_reply == wrong_reply
     assert "không khớp" in wrong_reply
@@ -60,17 +63,22 @@ def test_unknown_code_and_wrong_digits_look_the_same(stack: StackConfig) -> None
 
 def test_three_failures_lock_the_code_for_that_sender(stack: StackConfig) -> None:
     person = citizen(stack)
-    person.text(f"tra cứu hồ sơ {READY}")
+    person.text(f"tra cứu hồ sơ {RECEIVED_0118}")
     person.text("0000")
     person.text("0001")
     third = person.text("0002")
     assert "khóa" in third or "khoá" in third
-    person.text(f"tra cứu hồ sơ {READY}")
-    still_locked = person.text("1111")
-    assert "khóa" in still_locked and "20.000" not in still_locked
+    person.text(f"tra cứu hồ sơ {RECEIVED_0118}")
+    still_locked = person.text("0102")
+    assert "khóa" in still_locked and "Tình trạng" not in still_locked
+    # the code's own budget (shared by every sender) now asks everyone to wait a minute...
     other = citizen(stack)
-    other.text(f"tra cứu hồ sơ {READY}")
-    assert "20.000" in other.text("1111"), "the lock is per sender, not per code"
+    other.text(f"tra cứu hồ sơ {RECEIVED_0118}")
+    paused = other.text("0102")
+    assert "Vui lòng chờ" in paused and "Tình trạng" not in paused
+    # ...but another code is untouched, even for the sender who made the mistakes
+    person.text(f"tra cứu hồ sơ {NEEDS_DOCUMENTS}")
+    assert "bổ sung" in person.text("2222").lower()
 
 
 def test_interruption_then_come_back_and_cancel(stack: StackConfig) -> None:

@@ -1,6 +1,6 @@
 """Console routers, one module per resource; every one checks CSRF on POST."""
 
-from dichvucong.console.routes import accounts, auth, dashboard, faqs, history, procedures, transfer, tryit
+from dichvucong.console.routes import accounts, auth, dashboard, faqs, history, procedures, security, transfer, tryit
 
 ROUTERS = [
     auth.router,
@@ -11,4 +11,5 @@ ROUTERS = [
     tryit.router,
     transfer.router,
     accounts.router,
+    security.router,
 ]

@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from dichvucong.api.deps import SessionDep
-from dichvucong.console.deps import CurrentUser
+from dichvucong.applications.budget import CodeBudget
+from dichvucong.console.deps import ConsoleDep, CurrentUser
 from dichvucong.console.routes.common import console_router
 from dichvucong.console.templating import render
 from dichvucong.db.models import ContentVersion, Faq, Procedure
@@ -22,7 +23,7 @@ def _count(db: Session, model: type[Faq] | type[Procedure], *conditions: ColumnE
 
 @router.get("")
 @router.get("/")
-def home(request: Request, user: CurrentUser, db: SessionDep) -> Response:
+def home(request: Request, user: CurrentUser, db: SessionDep, ctx: ConsoleDep) -> Response:
     counts = {
         "faq_published": _count(db, Faq, Faq.published.is_(True), Faq.deleted_at.is_(None)),
         "faq_draft": _count(db, Faq, Faq.published.is_(False), Faq.deleted_at.is_(None)),
@@ -33,4 +34,5 @@ def home(request: Request, user: CurrentUser, db: SessionDep) -> Response:
     recent = list(
         db.scalars(select(ContentVersion).where(ContentVersion.action != "baseline").order_by(ContentVersion.id.desc()).limit(10))
     )
-    return render(request, "dashboard.html", {"nav": "home", "counts": counts, "recent": recent})
+    locked_codes = CodeBudget(request.app.state.sessionmaker, ctx.settings).locked_count()  # staff alert
+    return render(request, "dashboard.html", {"nav": "home", "counts": counts, "recent": recent, "locked_codes": locked_codes})
