@@ -1,12 +1,24 @@
 """Console routers, one module per resource; every one checks CSRF on POST."""
 
-from dichvucong.console.routes import accounts, auth, dashboard, faqs, history, procedures, security, transfer, tryit
+from dichvucong.console.routes import (
+    accounts,
+    auth,
+    dashboard,
+    faqs,
+    history,
+    procedures,
+    security,
+    thesaurus,
+    transfer,
+    tryit,
+)
 
 ROUTERS = [
     auth.router,
     dashboard.router,
     faqs.router,
     procedures.router,
+    thesaurus.router,
     history.router,
     tryit.router,
     transfer.router,

@@ -86,11 +86,13 @@ def export_page(request: Request, user: CurrentUser) -> Response:
 
 @router.get("/export/{what}.{fmt}")
 def export_file(what: str, fmt: str, user: CurrentUser, db: SessionDep) -> Response:
-    """FAQs (importable as-is) or procedures, as CSV or XLSX."""
+    """FAQs or the thesaurus (importable as-is), or procedures, as CSV or XLSX."""
     if what == "faqs":
         header, rows, title = service.FAQ_COLUMNS, service.faq_rows(db), "Cau hoi thuong gap"
     elif what == "procedures":
         header, rows, title = service.PROCEDURE_COLUMNS, service.procedure_rows(db), "Thu tuc"
+    elif what == "thesaurus":
+        header, rows, title = service.THESAURUS_COLUMNS, service.thesaurus_rows(db), "Tu dong nghia"
     else:
         raise ConsoleError("Không có dữ liệu này để xuất.")
     if fmt == "csv":

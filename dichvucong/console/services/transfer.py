@@ -31,18 +31,22 @@ from dichvucong.console.errors import UploadTooLarge
 from dichvucong.console.services import history
 from dichvucong.console.services.procedure_fields import CHILD_FIELDS
 from dichvucong.console.timeutil import local_time
-from dichvucong.db.models import Faq, Procedure
+from dichvucong.db.models import Faq, Procedure, SynonymGroup
 from dichvucong.db.revision import install_revision_tracking
 from dichvucong.db.session import get_engine
 from dichvucong.faqs.importer import FaqFileError, import_faqs
 from dichvucong.importing import ImportReport
+from dichvucong.thesaurus import importer as thesaurus_importer
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["catalog", "faqs"]
-KIND_LABELS = {"catalog": "Thủ tục (JSON xuất từ CSDL quốc gia)", "faqs": "Câu hỏi thường gặp"}
+Kind = Literal["catalog", "faqs", "thesaurus"]
+KIND_LABELS = {
+    "catalog": "Thủ tục (JSON xuất từ CSDL quốc gia)", "faqs": "Câu hỏi thường gặp", "thesaurus": "Từ đồng nghĩa",
+}
 EXTENSIONS: dict[str, Kind] = {".json": "catalog", ".csv": "faqs", ".xlsx": "faqs", ".jsonl": "faqs", ".ndjson": "faqs"}
 FAQ_COLUMNS = ("id", "question", "answer", "alt_questions", "procedure_codes", "tags", "published")
+THESAURUS_COLUMNS = thesaurus_importer.COLUMNS
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 
@@ -124,9 +128,30 @@ def store_upload(upload_dir: str, user_id: int, filename: str, stream: IO[bytes]
     except UploadError:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    kind = _table_kind(path, kind)
     meta = {"kind": kind, "filename": _safe_name(filename), "path": path.name, "user_id": user_id, "size": size}
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     return StoredUpload(token, kind, meta["filename"], path, user_id, size)
+
+
+def _table_kind(path: Path, kind: Kind) -> Kind:
+    """A CSV/JSONL (or converted XLSX) whose first record has a ``canonical`` column is a thesaurus."""
+    if kind != "faqs":
+        return kind
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return kind
+    if path.suffix.lower() == ".csv":
+        columns = {c.strip().lower() for c in next(csv.reader([first]), [])}
+    else:
+        try:
+            record = json.loads(first)
+        except json.JSONDecodeError:
+            return kind
+        columns = set(record) if isinstance(record, dict) else set()
+    return "thesaurus" if "canonical" in columns and "question" not in columns else kind
 
 
 def too_large_message(max_bytes: int) -> str:
@@ -229,14 +254,42 @@ def _transactional_engine(url: str) -> Engine:
 
 def _snapshots(session: Session, kind: Kind) -> dict[int, tuple[int, dict[str, Any]]]:
     """id → (version, snapshot) of every item the import may touch."""
+    if kind == "thesaurus":
+        return {g.id: (g.version, _group_snapshot(g)) for g in session.scalars(select(SynonymGroup))}
     if kind == "faqs":
         return {f.id: (f.version, history.faq_snapshot(f)) for f in session.scalars(select(Faq))}
     query = select(Procedure).options(*(selectinload(getattr(Procedure, r)) for r in CHILD_FIELDS))
     return {p.id: (p.version, history.procedure_snapshot(p)) for p in session.scalars(query)}
 
 
+def _group_snapshot(group: SynonymGroup) -> dict[str, Any]:
+    return {"canonical": group.canonical, "variants": list(group.variants or []), "note": group.note,
+            "enabled": bool(group.enabled), "deleted": group.deleted_at is not None}
+
+
+_GROUP_LABELS = {"canonical": "Thuật ngữ", "variants": "Cách gọi", "note": "Ghi chú", "enabled": "Trạng thái", "deleted": "Thùng rác"}
+
+
+def _group_changes(session: Session, before: dict[int, tuple[int, dict[str, Any]]], author: str) -> list[Change]:
+    """What a thesaurus import created or changed (groups keep their version counter, no snapshots)."""
+    session.expire_all()
+    changes: list[Change] = []
+    for group in session.scalars(select(SynonymGroup).order_by(SynonymGroup.id)):
+        old = before.get(group.id)
+        if old is not None and old[0] == group.version:
+            continue
+        after = _group_snapshot(group)
+        fields = [label for key, label in _GROUP_LABELS.items() if old is not None and old[1].get(key) != after.get(key)]
+        group.updated_by = author
+        action = "updated" if old is not None else "created"
+        changes.append(Change("thesaurus", group.id, group.canonical, group.canonical, action, fields))
+    return changes
+
+
 def _changes(session: Session, kind: Kind, before: dict[int, tuple[int, dict[str, Any]]], author: str, filename: str) -> list[Change]:
     """What the import created or changed; each gets a history version (baseline first)."""
+    if kind == "thesaurus":
+        return _group_changes(session, before, author)
     model = Faq if kind == "faqs" else Procedure
     entity_type = "faq" if kind == "faqs" else "procedure"
     session.expire_all()
@@ -261,7 +314,8 @@ def run_import(database_url: str, upload: StoredUpload, author: str, commit: boo
     """Run the core importer on the stored file; commit only when ``commit`` (else preview)."""
     install_revision_tracking()
     engine = _transactional_engine(database_url)
-    importer = import_faqs if upload.kind == "faqs" else import_catalog
+    importers = {"faqs": import_faqs, "catalog": import_catalog, "thesaurus": thesaurus_importer.import_thesaurus}
+    importer = importers[upload.kind]
     with engine.connect() as connection:
         outer = connection.begin()
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -270,7 +324,7 @@ def run_import(database_url: str, upload: StoredUpload, author: str, commit: boo
             report = importer(session, upload.path)
             changes = _changes(session, upload.kind, before, author, upload.filename)
             session.commit()
-        except (CatalogFileError, FaqFileError) as exc:
+        except (CatalogFileError, FaqFileError, thesaurus_importer.ThesaurusFileError) as exc:
             outer.rollback()
             raise UploadError(str(exc).replace(str(upload.path), upload.filename).replace(upload.path.name, upload.filename)) from exc
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -305,6 +359,11 @@ def faq_rows(session: Session) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def thesaurus_rows(session: Session) -> list[list[str]]:
+    """Synonym groups (not in the trash) in the importer's columns: re-importing changes nothing."""
+    return thesaurus_importer.export_rows(session)
 
 
 PROCEDURE_COLUMNS = (
