@@ -8,6 +8,8 @@ COPY requirements/rasa.txt requirements/rasa.txt
 RUN pip install --no-cache-dir 'pip<25' 'setuptools==70.3.0' wheel && pip install --no-cache-dir -r requirements/rasa.txt
 COPY dichvucong/__init__.py dichvucong/__init__.py
 COPY dichvucong/text dichvucong/text
+# the web channel verifies widget session tokens with the console's signer (stdlib only)
+COPY dichvucong/widget/__init__.py dichvucong/widget/token.py dichvucong/widget/
 COPY connectors connectors
 COPY rasa_project rasa_project
 WORKDIR /app/rasa_project
@@ -15,4 +17,5 @@ RUN rasa train --fixed-model-name current --out models
 RUN useradd --create-home --uid 10001 rasa
 USER rasa
 EXPOSE 5005
-CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models/current.tar.gz", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+# The HTTP API always requires RASA_AUTH_TOKEN; CORS only for RASA_CORS_ORIGINS (portal origins).
+CMD ["sh", "-c", "exec rasa run --enable-api --auth-token \"${RASA_AUTH_TOKEN:?set RASA_AUTH_TOKEN}\" --port 5005 --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml --cors ${RASA_CORS_ORIGINS:?set RASA_CORS_ORIGINS}"]

@@ -2,27 +2,24 @@
 
 ``stack`` and ``trained_model`` (Rasa, actions and console on free ports) come from
 tests/stack.py, which tests/conftest.py loads as a plugin; they are shared with the e2e tests
-rather than re-defined here, so one pytest run starts one stack. The widget itself is served
-by a small uvicorn server (an app with just ``dichvucong.widget.router``) on a free port, a
-different origin from Rasa, as in production. No browser is ever downloaded: without
-/usr/bin/chromium every test that needs a browser is skipped (scripts/install_browser.sh).
+rather than re-defined here, so one pytest run starts one stack. The demo page, widget.js and
+the session tokens come from the stack's console, a different origin from Rasa, as in
+production; Rasa answers CORS for the console's origin only (RASA_CORS_ORIGINS' default).
+No browser is ever downloaded: without /usr/bin/chromium every test that needs a browser is
+skipped (scripts/install_browser.sh).
 """
 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from dichvucong.devstack import StackConfig
 from dichvucong.widget import router
-from tests.stack import free_port
 
 SCREENSHOTS = Path(os.environ.get("WIDGET_SCREENSHOTS", "")) if os.environ.get("WIDGET_SCREENSHOTS") else None
 
@@ -33,26 +30,15 @@ def widget_app() -> FastAPI:
     return app
 
 
-@pytest.fixture(scope="session")
-def widget_server() -> Iterator[str]:
-    """Base URL of a server that serves the widget routes (a different origin from Rasa)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(widget_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, name="widget-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the widget server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+@pytest.fixture
+def console_url(stack: StackConfig) -> str:
+    """The stack's console: it serves the demo page, widget.js and /widget/session."""
+    return f"http://127.0.0.1:{stack.console_port}"
 
 
 @pytest.fixture
-def demo_url(widget_server: str, stack: StackConfig) -> str:
-    return f"{widget_server}/widget/demo?rasa=http://127.0.0.1:{stack.rasa_port}"
+def demo_url(console_url: str, stack: StackConfig) -> str:
+    return f"{console_url}/widget/demo?rasa=http://127.0.0.1:{stack.rasa_port}"
 
 
 class PageErrors(list):

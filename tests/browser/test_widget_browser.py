@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import time
 
+import httpx
 import pytest
 
-from dichvucong.devstack import RASA_BIN, StackConfig
+from dichvucong.devstack import StackConfig
+from dichvucong.widget.token import TokenSigner
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +45,22 @@ def open_demo(page, url: str):  # type: ignore[no-untyped-def]
 def ask(w, text: str) -> None:  # type: ignore[no-untyped-def]
     w.input.fill(text)
     w.input.press("Enter")
+
+
+def stored_state(page, stack: StackConfig) -> dict:  # type: ignore[no-untyped-def]
+    """What the widget keeps in localStorage (history and session token)."""
+    stored = page.evaluate(f"() => localStorage.getItem('dvcw:v2:http://127.0.0.1:{stack.rasa_port}')")
+    return json.loads(stored)
+
+
+def stored_session_id(page, stack: StackConfig) -> str:  # type: ignore[no-untyped-def]
+    """The conversation the page's token belongs to (checked with the stack's secret)."""
+    return TokenSigner(stack.widget_token_secret).verify(stored_state(page, stack)["session"]["token"]).session_id
+
+
+def user_texts(stack: StackConfig, sender: str) -> list[str]:
+    response = httpx.get(stack.api_url(f"/conversations/{sender}/tracker"), timeout=30)
+    return [e["text"] for e in response.json()["events"] if e["event"] == "user"]
 
 
 def focused_widget_class(page) -> str:  # type: ignore[no-untyped-def]
@@ -81,8 +99,7 @@ def test_conversation_survives_reload(page, demo_url: str, stack: StackConfig) -
     w.launcher.click()
     ask(w, QUESTION)
     w.log.get_by_text("70.000", exact=False).wait_for()
-    stored = page.evaluate(f"() => localStorage.getItem('dvcw:v1:http://127.0.0.1:{stack.rasa_port}')")
-    sender = json.loads(stored)["sender"]
+    session_id = stored_session_id(page, stack)
 
     page.reload()
     w = widget(page)
@@ -97,11 +114,11 @@ def test_conversation_survives_reload(page, demo_url: str, stack: StackConfig) -
     assert not w.dialog.is_visible()
     w.launcher.click()
     assert "70.000" in w.log.inner_text() and QUESTION in w.log.inner_text()
-    # same sender id, so Rasa still has the context: a follow-up without the procedure's name
+    # same session, so Rasa still has the context: a follow-up without the procedure's name
     ask(w, "còn giấy tờ thì cần những gì?")
     w.log.get_by_text("Giấy tờ cần chuẩn bị — Cấp lại thẻ căn cước").wait_for()
-    stored = page.evaluate(f"() => localStorage.getItem('dvcw:v1:http://127.0.0.1:{stack.rasa_port}')")
-    assert json.loads(stored)["sender"] == sender
+    assert stored_session_id(page, stack) == session_id
+    assert user_texts(stack, f"web:{session_id}") == [QUESTION, "còn giấy tờ thì cần những gì?"]
 
 
 def test_new_conversation_clears_the_history(page, demo_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -190,7 +207,7 @@ def test_markup_is_shown_as_text(page, demo_url: str) -> None:  # type: ignore[n
         "buttons": [{"title": XSS, "payload": "/ask_fee"}],
     }]
     page.route(
-        "**/webhooks/rest/webhook",
+        "**/webhooks/web/webhook",
         lambda route: route.fulfill(status=200, json=bot_reply, headers={"Access-Control-Allow-Origin": "*"}),
     )
     ask(w, "câu hỏi bất kỳ")
@@ -205,7 +222,7 @@ def test_markup_is_shown_as_text(page, demo_url: str) -> None:  # type: ignore[n
     assert shadow_counts["img"] == 0 and shadow_counts["b"] == 0
     assert shadow_counts["links"] == ["https://dichvucong.gov.vn/p/home.html"]  # http(s) only, trailing dot left out
     assert page.get_by_role("button", name=XSS).is_visible()
-    page.unroute("**/webhooks/rest/webhook")
+    page.unroute("**/webhooks/web/webhook")
     # (the page fixture fails the test if any alert() dialog or script error happened)
 
 
@@ -234,7 +251,7 @@ def test_typing_indicator_while_waiting(page, demo_url: str) -> None:  # type: i
     w = open_demo(page, demo_url)
     w.launcher.click()
     held = []
-    page.route("**/webhooks/rest/webhook", lambda route: held.append(route))
+    page.route("**/webhooks/web/webhook", lambda route: held.append(route))
     ask(w, QUESTION)
     w.typing.wait_for(state="visible")
     assert "Đang trả lời…" in w.typing.inner_text()
@@ -243,16 +260,16 @@ def test_typing_indicator_while_waiting(page, demo_url: str) -> None:  # type: i
         if held:
             break
         page.wait_for_timeout(100)
-    assert held, "the widget did not call the REST channel"
+    assert held, "the widget did not call the web channel"
     held[0].continue_()
     w.log.get_by_text("70.000", exact=False).wait_for()
     assert w.typing.is_hidden()
-    page.unroute("**/webhooks/rest/webhook")
+    page.unroute("**/webhooks/web/webhook")
 
 
 def test_dropped_connection_reconnects_and_sends_the_queue(page, demo_url: str) -> None:  # type: ignore[no-untyped-def]
     w = open_demo(page, demo_url)
-    page.route("**/webhooks/rest/**", lambda route: route.abort("connectionrefused"))
+    page.route("**/webhooks/web/**", lambda route: route.abort("connectionrefused"))
     w.launcher.click()
     w.banner.get_by_text("Mất kết nối, đang kết nối lại…").wait_for()
     assert "Mất kết nối" in page.locator(".dvcw-status").inner_text()
@@ -266,7 +283,7 @@ def test_dropped_connection_reconnects_and_sends_the_queue(page, demo_url: str) 
     pending.wait_for()
     w.banner.get_by_text("Mất kết nối, đang kết nối lại…").wait_for()
 
-    page.unroute("**/webhooks/rest/**")  # the server is reachable again: automatic retry with backoff
+    page.unroute("**/webhooks/web/**")  # the server is reachable again: automatic retry with backoff
     w.log.get_by_text("70.000", exact=False).wait_for(timeout=30_000)
     assert pending.count() == 0
     assert "Đang trực tuyến" in page.locator(".dvcw-status").inner_text()
@@ -285,27 +302,51 @@ def test_browser_offline_event_queues_then_recovers(page, demo_url: str) -> None
     w.banner.get_by_text("Đã kết nối lại.").wait_for()
 
 
-def _rasa_socketio_delivers_to_sessions() -> bool:
-    """Rasa 3.6.21 calls AsyncServer.enter_room without await; python-socketio >= 5.10 made it a
-    coroutine, so with session_persistence the replies go to a room nobody joined."""
-    probe = "import inspect, socketio; print(inspect.iscoroutinefunction(socketio.AsyncServer.enter_room))"
-    result = subprocess.run([str(RASA_BIN / "python"), "-c", probe], capture_output=True, text=True, timeout=60)
-    return result.returncode == 0 and result.stdout.strip() == "False"
+def _plant_session(page, stack: StackConfig, token: str, issued_at: float, expires_at: float) -> None:  # type: ignore[no-untyped-def]
+    """Put a session token (and a one-message history) in the page's localStorage, then reload."""
+    state = {
+        "session": {"token": token, "issuedAt": issued_at, "expiresAt": expires_at},
+        "messages": [{"id": "m1", "role": "user", "text": "tin nhắn cũ", "ts": time.time() * 1000, "status": "sent"}],
+        "updated": time.time() * 1000,
+    }
+    key = f"dvcw:v2:http://127.0.0.1:{stack.rasa_port}"
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, json.dumps(state)])
+    page.reload()
 
 
-def test_socketio_transport(page, widget_server: str, stack: StackConfig) -> None:  # type: ignore[no-untyped-def]
-    if not _rasa_socketio_delivers_to_sessions():
-        pytest.skip(
-            "Rasa 3.6.21 + python-socketio>=5.10 never delivers socket.io replies with session_persistence "
-            "(un-awaited enter_room); pin python-socketio<5.10 in requirements/rasa.txt to run this"
-        )
-    w = open_demo(page, f"{widget_server}/widget/demo?rasa=http://127.0.0.1:{stack.rasa_port}&transport=socketio")
+def test_a_token_past_half_its_life_is_renewed_for_the_same_conversation(page, demo_url: str, stack: StackConfig) -> None:  # type: ignore[no-untyped-def]
+    issued = time.time() - 20 * 3600  # 20 of its 24 hours gone
+    signer = TokenSigner(stack.widget_token_secret, ttl_seconds=24 * 3600, clock=lambda: issued)
+    token, session = signer.issue()
+    open_demo(page, demo_url)
+    _plant_session(page, stack, token, session.issued_at, session.expires_at)
+    w = widget(page)
     w.launcher.click()
+    assert "tin nhắn cũ" in w.log.inner_text()  # the history is still shown
     ask(w, QUESTION)
     w.log.get_by_text("70.000", exact=False).wait_for()
-    assert page.evaluate("() => typeof window.io") == "undefined"  # the vendored client left no global
-    page.reload()
+    state = stored_state(page, stack)
+    assert state["session"]["token"] != token  # renewed...
+    assert stored_session_id(page, stack) == session.session_id  # ...for the same conversation
+    assert user_texts(stack, session.sender_id) == [QUESTION]
+
+
+@pytest.mark.parametrize("kind", ["expired", "forged"])
+def test_a_refused_token_is_replaced_by_a_new_session(page, demo_url: str, stack: StackConfig, kind: str) -> None:  # type: ignore[no-untyped-def]
+    if kind == "expired":
+        issued = time.time() - 2 * 86400
+        token, session = TokenSigner(stack.widget_token_secret, ttl_seconds=3600, clock=lambda: issued).issue()
+        expires_at = session.expires_at
+    else:  # signed with another secret; the page even believes it is fresh
+        token, session = TokenSigner("z" * 48).issue()
+        expires_at = session.expires_at
+    open_demo(page, demo_url)
+    _plant_session(page, stack, token, session.issued_at, expires_at)
     w = widget(page)
-    w.log.get_by_text("70.000", exact=False).wait_for()
-    ask(w, "còn giấy tờ thì cần những gì?")
-    w.log.get_by_text("Giấy tờ cần chuẩn bị — Cấp lại thẻ căn cước").wait_for()
+    w.launcher.click()
+    ask(w, QUESTION)
+    w.log.get_by_text("70.000", exact=False).wait_for()  # answered in a new session, no error shown
+    new_id = stored_session_id(page, stack)
+    assert new_id != session.session_id
+    assert user_texts(stack, f"web:{new_id}") == [QUESTION]
+    assert user_texts(stack, session.sender_id) == []

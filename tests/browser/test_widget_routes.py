@@ -1,4 +1,4 @@
-"""The widget's HTTP routes, without a browser: bundle, vendor files, demo page."""
+"""The widget's HTTP routes, without a browser: bundle, session tokens, demo page."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dichvucong.widget import routes
+from dichvucong.widget.settings import WidgetSettings, check_widget_settings
+from dichvucong.widget.token import TokenSigner
 from tests.browser.conftest import widget_app
 
 STATIC = Path(routes.__file__).parent / "static"
+SECRET = "widget-secret-for-route-tests-0123456789"
 
 
 @pytest.fixture
-def client() -> TestClient:
+def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("WIDGET_TOKEN_SECRET", SECRET)
+    monkeypatch.delenv("CONSOLE_ENV", raising=False)
+    monkeypatch.delenv("WIDGET_DEMO_ENABLED", raising=False)
+    monkeypatch.delenv("RASA_CORS_ORIGINS", raising=False)
     return TestClient(widget_app())
 
 
@@ -37,14 +44,74 @@ def test_widget_source_never_parses_markup() -> None:
         assert sink not in source, sink
 
 
-def test_vendor_files_are_served_from_a_fixed_list(client: TestClient) -> None:
-    library = client.get("/widget/vendor/socket.io.min.js")
-    assert library.status_code == 200 and "Socket.IO v4" in library.text[:200]
-    assert library.headers["content-type"].startswith("text/javascript")
-    licence = client.get("/widget/vendor/socket.io-client.LICENSE")
-    assert licence.status_code == 200 and "MIT" in licence.text
-    for name in ("widget.css", "..%2Fwidget.js", "..%2F..%2Froutes.py", "socket.io.min.js.map"):
-        assert client.get(f"/widget/vendor/{name}").status_code == 404, name
+def test_the_socketio_client_is_no_longer_shipped(client: TestClient) -> None:
+    for name in ("socket.io.min.js", "socket.io-client.LICENSE"):
+        assert client.get(f"/widget/vendor/{name}").status_code == 404
+    assert "socket.io" not in (STATIC / "widget.js").read_text(encoding="utf-8")
+
+
+def test_a_session_token_is_issued_and_renewed_for_the_same_session(client: TestClient) -> None:
+    issued = client.post("/widget/session", json={})
+    assert issued.status_code == 200 and issued.headers["cache-control"] == "no-store"
+    body = issued.json()
+    session = TokenSigner(SECRET).verify(body["token"])
+    assert body["expires_at"] == session.expires_at and body["expires_at"] - body["issued_at"] == 24 * 3600
+    renewed = client.post("/widget/session", json={"token": body["token"]}).json()
+    assert TokenSigner(SECRET).verify(renewed["token"]).session_id == session.session_id
+    fresh = client.post("/widget/session").json()  # no body at all: a new session too
+    assert TokenSigner(SECRET).verify(fresh["token"]).session_id != session.session_id
+
+
+@pytest.mark.parametrize("token", ["forged", "v1.abc.def", TokenSigner("q" * 40).issue()[0]])
+def test_a_bad_token_is_not_renewed(client: TestClient, token: str) -> None:
+    response = client.post("/widget/session", json={"token": token})
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid" and "phiên mới" in response.json()["detail"]
+
+
+def test_an_over_long_token_gets_a_polite_422(client: TestClient) -> None:
+    response = client.post("/widget/session", json={"token": "x" * 5000})
+    assert response.status_code == 422
+
+
+def test_without_a_secret_no_session_is_issued(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIDGET_TOKEN_SECRET", "")
+    response = TestClient(widget_app()).post("/widget/session", json={})
+    assert response.status_code == 503 and "tạm ngừng" in response.json()["detail"]
+
+
+def test_sessions_answer_cors_only_for_configured_portal_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIDGET_TOKEN_SECRET", SECRET)
+    monkeypatch.setenv("RASA_CORS_ORIGINS", "https://dichvucong.lamdong.gov.vn, https://portal.example.gov.vn")
+    client = TestClient(widget_app())
+    allowed = client.options("/widget/session", headers={"Origin": "https://portal.example.gov.vn", "Access-Control-Request-Method": "POST"})
+    assert allowed.status_code == 204 and allowed.headers["access-control-allow-origin"] == "https://portal.example.gov.vn"
+    other = client.post("/widget/session", json={}, headers={"Origin": "https://evil.example"})
+    assert other.status_code == 200 and "access-control-allow-origin" not in other.headers  # the browser blocks it
+
+
+def test_production_refuses_to_start_without_a_good_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for secret in ("", "too-short"):
+        with pytest.raises(RuntimeError, match="WIDGET_TOKEN_SECRET"):
+            check_widget_settings(WidgetSettings(console_env="production", widget_token_secret=secret))
+    with pytest.raises(RuntimeError, match="RASA_CORS_ORIGINS"):
+        check_widget_settings(WidgetSettings(console_env="production", widget_token_secret=SECRET, rasa_cors_origins="*"))
+    assert check_widget_settings(WidgetSettings(console_env="development", widget_token_secret="")).problems()
+
+
+def test_the_demo_page_is_off_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIDGET_TOKEN_SECRET", SECRET)
+    monkeypatch.setenv("CONSOLE_ENV", "production")
+    monkeypatch.delenv("WIDGET_DEMO_ENABLED", raising=False)
+    assert TestClient(widget_app()).get("/widget/demo").status_code == 404
+    monkeypatch.setenv("WIDGET_DEMO_ENABLED", "true")  # switched on deliberately: still no arbitrary Rasa
+    client = TestClient(widget_app())
+    assert client.get("/widget/demo").status_code == 200
+    refused = client.get("/widget/demo", params={"rasa": "https://evil.example"})
+    assert refused.status_code == 400 and "evil.example" not in refused.text
+    monkeypatch.setenv("CONSOLE_ENV", "development")
+    monkeypatch.setenv("WIDGET_DEMO_ENABLED", "false")
+    assert TestClient(widget_app()).get("/widget/demo").status_code == 404
 
 
 def test_demo_page_embeds_the_widget_with_one_tag(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,12 +122,11 @@ def test_demo_page_embeds_the_widget_with_one_tag(client: TestClient, monkeypatc
     assert "BẢN DEMO" in page and "Cổng Dịch vụ công tỉnh Lâm Đồng" in page and '<html lang="vi">' in page
 
 
-def test_demo_page_rasa_url_from_query_then_environment(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_page_rasa_url_from_query_then_environment(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:  # development only
     monkeypatch.setenv("RASA_PUBLIC_URL", "https://chat.example.gov.vn/")
     assert 'data-rasa-url="https://chat.example.gov.vn"' in client.get("/widget/demo").text
-    page = client.get("/widget/demo", params={"rasa": "http://127.0.0.1:5999", "transport": "socketio"}).text
-    assert 'data-rasa-url="http://127.0.0.1:5999"' in page and 'data-transport="socketio"' in page
-    assert "data-transport" not in client.get("/widget/demo", params={"transport": "evil"}).text
+    page = client.get("/widget/demo", params={"rasa": "http://127.0.0.1:5999"}).text
+    assert 'data-rasa-url="http://127.0.0.1:5999"' in page
 
 
 @pytest.mark.parametrize("bad", ["javascript:alert(1)", "data:text/html,x", "//evil.example", "ftp://x"])

@@ -10,6 +10,8 @@ import copy
 import hashlib
 import itertools
 import json
+import time
+from urllib.parse import quote
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,9 +58,11 @@ def telegram_update(name: str, chat_id: int | None = None) -> tuple[dict[str, An
 
 
 def zalo_event(name: str, sender_id: str | None = None, msg_id: str | None = None, text: str | None = None) -> dict[str, Any]:
-    """A recorded Zalo event for a fresh sender and message id (unless given)."""
+    """A recorded Zalo event for a fresh sender and message id (unless given), sent now (the
+    channel refuses events older than its timestamp window)."""
     event = copy.deepcopy(fixture(name))
     n = next(_ids)
+    event["timestamp"] = str(int(time.time() * 1000) + n)  # unique, so a redelivery is signed anew
     if "sender" in event:
         event["sender"]["id"] = sender_id or f"88000000000{n:08d}"
     if "message" in event:
@@ -103,13 +107,18 @@ class ChannelStack:
             headers["X-ZEvent-Signature"] = signature
         return httpx.post(f"{self.base}/webhooks/zalo/webhook", content=body, headers=headers, timeout=30)
 
+    def api(self, path: str) -> str:
+        """A URL of Rasa's HTTP API, with the stack's auth token."""
+        return self.config.api_url(path)
+
     def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.base}/conversations/{sender_id}/tracker", timeout=30)
+        """Events of a conversation: ``sender_id`` as Rasa knows it (``telegram:<chat id>``...)."""
+        response = httpx.get(self.api(f"/conversations/{quote(sender_id, safe=':')}/tracker"), timeout=30)
         assert response.status_code == 200, response.text
         return response.json()["events"]
 
     def alive(self) -> bool:
-        return httpx.get(f"{self.base}/status", timeout=10).status_code == 200
+        return httpx.get(self.api("/status"), timeout=10).status_code == 200
 
 
 @pytest.fixture(scope="package")

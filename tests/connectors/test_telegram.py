@@ -43,7 +43,7 @@ def test_update_without_the_right_secret_is_rejected(channels: ChannelStack, sec
     assert response.status_code == 403
     time.sleep(QUIET)
     assert channels.telegram.to_chat(chat_id) == []
-    assert not any(e["event"] == "user" for e in channels.tracker_events(str(chat_id)))
+    assert not any(e["event"] == "user" for e in channels.tracker_events(f"telegram:{chat_id}"))
 
 
 def test_text_message_is_answered_in_vietnamese_with_an_inline_keyboard(channels: ChannelStack) -> None:
@@ -75,7 +75,7 @@ def test_button_press_is_answered_and_its_payload_handled(channels: ChannelStack
     [answered] = channels.telegram.wait_for(lambda c: c.method == "answerCallbackQuery", timeout=10)
     assert answered.body["callback_query_id"] == update["callback_query"]["id"]
     assert "70.000" in texts(channels.telegram.wait_for(FakeTelegram.messages_to(chat_id), timeout=10))
-    [user_event] = [e for e in channels.tracker_events(str(chat_id)) if e["event"] == "user"]
+    [user_event] = [e for e in channels.tracker_events(f"telegram:{chat_id}") if e["event"] == "user"]
     assert user_event["text"] == "làm lại căn cước mất bao nhiêu tiền"
 
 
@@ -140,7 +140,7 @@ def test_an_answer_longer_than_4096_characters_is_split_at_line_ends(channels: C
 def test_the_tracker_store_records_the_telegram_channel(channels: ChannelStack) -> None:
     update, chat_id = telegram_update("telegram_text")
     assert channels.post_telegram(update).status_code == 200
-    user_events = [e for e in channels.tracker_events(str(chat_id)) if e["event"] == "user"]
+    user_events = [e for e in channels.tracker_events(f"telegram:{chat_id}") if e["event"] == "user"]
     assert [e["input_channel"] for e in user_events] == ["telegram"]
     metadata = user_events[0]["metadata"]
     assert metadata["chat_id"] == chat_id and metadata["user_id"] == chat_id and metadata["language"] == "vi"
@@ -151,7 +151,7 @@ def test_rasas_http_api_can_message_the_chat_on_its_latest_channel(channels: Cha
     assert channels.post_telegram(update).status_code == 200
     before = len(channels.telegram.matching(FakeTelegram.messages_to(chat_id)))
     response = httpx.post(
-        f"{channels.base}/conversations/{chat_id}/trigger_intent",
+        channels.api(f"/conversations/telegram:{chat_id}/trigger_intent"),
         params={"output_channel": "latest"},
         json={"name": "greet"},
         timeout=60,

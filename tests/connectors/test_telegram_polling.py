@@ -61,7 +61,7 @@ def test_the_poller_forwards_an_update_and_the_reply_reaches_the_chat(
     log = (tmp_path / "poller.log").read_text()
     assert "70.000" in "\n".join(call.body["text"] for call in sent), log
     assert channels.telegram.matching(lambda c: c.method == "deleteWebhook"), "getUpdates needs the webhook removed"
-    user_events = [e for e in channels.tracker_events(str(chat_id)) if e["event"] == "user"]
+    user_events = [e for e in channels.tracker_events(f"telegram:{chat_id}") if e["event"] == "user"]
     assert [e["input_channel"] for e in user_events] == ["telegram"], "one code path with the webhook"
     poller.send_signal(signal.SIGINT)
     assert poller.wait(timeout=20) == 0, (tmp_path / "poller.log").read_text()

@@ -78,7 +78,7 @@ def test_a_redelivered_message_is_answered_once(channels: ChannelStack) -> None:
     time.sleep(QUIET)
     replies = channels.zalo.matching(FakeZaloApi.replies_to(user))
     assert texts(replies).count("70.000") == 1
-    assert len([e for e in channels.tracker_events(user) if e["event"] == "user"]) == 1
+    assert len([e for e in channels.tracker_events(f"zalo:{user}") if e["event"] == "user"]) == 1
 
 
 def test_a_follow_event_is_acknowledged_and_ignored(channels: ChannelStack) -> None:
@@ -130,7 +130,7 @@ def test_the_tracker_store_records_the_zalo_channel(channels: ChannelStack) -> N
     user = event["sender"]["id"]
     assert channels.post_zalo(event).status_code == 200
     channels.zalo.wait_for(FakeZaloApi.replies_to(user), timeout=30)
-    user_events = [e for e in channels.tracker_events(user) if e["event"] == "user"]
+    user_events = [e for e in channels.tracker_events(f"zalo:{user}") if e["event"] == "user"]
     assert [e["input_channel"] for e in user_events] == ["zalo"]
     assert user_events[0]["metadata"]["event_name"] == "user_send_text"
 
@@ -141,7 +141,7 @@ def test_rasas_http_api_can_message_the_user_on_zalo(channels: ChannelStack) -> 
     assert channels.post_zalo(event).status_code == 200
     before = len(channels.zalo.wait_for(FakeZaloApi.replies_to(user), timeout=30))
     response = httpx.post(
-        f"{channels.base}/conversations/{user}/trigger_intent",
+        channels.api(f"/conversations/zalo:{user}/trigger_intent"),
         params={"output_channel": "latest"},
         json={"name": "greet"},
         timeout=60,

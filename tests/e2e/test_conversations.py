@@ -87,7 +87,7 @@ def test_new_faq_is_used_at_once_without_retraining(stack: StackConfig, tmp_path
 
 def test_conversations_are_stored_in_the_tracker_store(stack: StackConfig) -> None:
     Citizen(stack, "e2e-stored").text("xin chào")
-    response = httpx.get(f"http://127.0.0.1:{stack.rasa_port}/conversations/e2e-stored/tracker", timeout=10)
+    response = httpx.get(stack.api_url("/conversations/e2e-stored/tracker"), timeout=10)
     events = response.json()["events"]
     assert any(e["event"] == "user" and e.get("text") == "xin chào" for e in events)
     assert stack.tracker_db.exists()

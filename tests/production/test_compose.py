@@ -9,11 +9,37 @@ import pytest
 import yaml
 
 from dichvucong.config import PROJECT_ROOT, Settings
+from dichvucong.widget.settings import WidgetSettings
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES: dict[str, dict] = COMPOSE["services"]
 ENV_EXAMPLE = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
 PINNED_IMAGE = re.compile(r"^[\w./-]+:\d+(\.\d+)*(-[\w.]+)?$")
+NGINX = (PROJECT_ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
+CHANNEL_ROUTES = {"= /webhooks/health/", "/webhooks/web/", "/webhooks/telegram/", "/webhooks/zalo/"}
+
+
+def blocks(text: str, head: str) -> list[tuple[str, str]]:
+    """(argument, body) of every ``head ARG { ... }`` block at this level of nginx config text."""
+    text = re.sub(r"#[^\n]*", "", text)
+    found = []
+    for match in re.finditer(rf"(?m)^\s*{head}\b([^{{;]*)\{{", text):
+        depth, start = 1, match.end()
+        index = start
+        while depth:
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            index += 1
+        found.append((match.group(1).strip(), text[start:index - 1]))
+    return found
+
+
+def servers() -> dict[str, str]:
+    """nginx server blocks by their listen directive."""
+    return {re.search(r"listen\s+([^;]+);", body).group(1).strip(): body for _, body in blocks(NGINX, "server")}
+
+
+def proxied_to(server: str, upstream: str) -> set[str]:
+    return {arg for arg, body in blocks(server, "location") if f"proxy_pass http://{upstream};" in body}
 
 
 def test_the_production_services_are_all_there() -> None:
@@ -50,7 +76,7 @@ def test_dependencies_wait_for_health_or_completion(name: str) -> None:
 
 def test_required_secrets_fail_fast_and_are_never_defaulted() -> None:
     text = (PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    for secret in ("POSTGRES_PASSWORD", "CONSOLE_SECRET_KEY"):
+    for secret in ("POSTGRES_PASSWORD", "CONSOLE_SECRET_KEY", "RASA_AUTH_TOKEN", "WIDGET_TOKEN_SECRET", "TLS_CERT_PATH", "TLS_KEY_PATH"):
         assert f"${{{secret}:?" in text
         assert not re.search(rf"\${{{secret}:-[^}}]", text)
 
@@ -61,7 +87,7 @@ def test_named_volumes_hold_the_data() -> None:
 
 
 def test_app_environment_matches_settings_and_is_documented() -> None:
-    fields = {name.upper() for name in Settings.model_fields}
+    fields = {name.upper() for name in (*Settings.model_fields, *WidgetSettings.model_fields)}
     for name in ("migrate", "actions", "console"):
         for key in SERVICES[name]["environment"]:
             assert key in fields or key.startswith(("CONSOLE_", "TELEGRAM_")), f"{name}: {key} is not a setting"
@@ -85,9 +111,99 @@ def test_ports_and_commands_agree_with_the_code() -> None:
     assert (PROJECT_ROOT / "actions" / "__init__.py").exists()
     poller = SERVICES["telegram-poller"]["command"][-1]
     assert (PROJECT_ROOT / (poller.replace(".", "/") + ".py")).exists()
-    nginx = (PROJECT_ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
+    nginx = NGINX
     assert "server rasa-1:5005" in nginx and "server rasa-2:5005" in nginx and "server console:8000" in nginx
     assert (PROJECT_ROOT / "docker" / "nginx.conf") in [Path(PROJECT_ROOT / v.split(":")[0].removeprefix("./")) for v in SERVICES["nginx"]["volumes"]]
+
+
+def test_tls_is_terminated_in_nginx_with_mounted_certificates_and_hsts() -> None:
+    nginx = SERVICES["nginx"]
+    assert sorted(nginx["ports"]) == ["443:443", "80:80"]
+    mounts = {v.split(":")[-2]: v for v in nginx["volumes"]}
+    assert mounts["/etc/nginx/tls/cert.pem"].startswith("${TLS_CERT_PATH:?")
+    assert mounts["/etc/nginx/tls/key.pem"].startswith("${TLS_KEY_PATH:?")
+    tls = servers()["443 ssl"]
+    assert "ssl_certificate /etc/nginx/tls/cert.pem;" in tls and "ssl_certificate_key /etc/nginx/tls/key.pem;" in tls
+    assert re.search(r"ssl_protocols\s+TLSv1\.2 TLSv1\.3;", tls)
+    hsts = re.search(r'add_header Strict-Transport-Security "max-age=(\d+)[^"]*" always;', tls)
+    assert hsts and int(hsts.group(1)) >= 180 * 86400
+
+
+def test_plain_http_only_redirects_to_https() -> None:
+    plain = servers()["80 default_server"]
+    locations = dict(blocks(plain, "location"))
+    assert locations["/"].strip() == "return 301 https://$host$request_uri;"
+    assert "proxy_pass" not in plain  # nothing is served over plain HTTP but the container's health check
+    assert set(locations) == {"= /nginx-health", "/"}
+
+
+def test_port_5005_is_never_published_and_only_nginx_has_ports() -> None:
+    published = {name: service.get("ports") for name, service in SERVICES.items() if service.get("ports")}
+    assert set(published) == {"nginx"}
+    assert not any("5005" in str(port) for port in published["nginx"])
+    assert all("expose" not in service or "5005" not in str(service["expose"]) for service in SERVICES.values())
+
+
+def test_only_channel_endpoints_are_proxied_to_rasa() -> None:
+    tls = servers()["443 ssl"]
+    assert proxied_to(tls, "rasa") == CHANNEL_ROUTES
+    locations = dict(blocks(tls, "location"))
+    for closed in ("/webhooks/", "/socket.io/"):  # the internal REST channel, any other Rasa route, socket.io
+        assert locations[closed].strip() == "return 404;", closed
+    # the internal listener (not published) carries only the Telegram poller's forwards
+    internal = servers()["8080"]
+    assert proxied_to(internal, "rasa") == {"/webhooks/telegram/"}
+    assert SERVICES["telegram-poller"]["environment"]["RASA_URL"] == "http://nginx:8080"
+    assert "rasa_sticky" not in NGINX
+
+
+def test_channel_and_session_routes_are_rate_limited_per_client_address() -> None:
+    assert re.search(r"limit_req_zone \$binary_remote_addr zone=widget:", NGINX)
+    assert re.search(r"limit_req_zone \$binary_remote_addr zone=webhooks:", NGINX)
+    locations = dict(blocks(servers()["443 ssl"], "location"))
+    for route in ("/webhooks/web/", "/webhooks/telegram/", "/webhooks/zalo/", "= /widget/session"):
+        assert "limit_req zone=" in locations[route], route
+        assert "client_max_body_size" in locations[route], route
+
+
+def test_the_console_knows_it_is_served_over_https() -> None:
+    locations = dict(blocks(servers()["443 ssl"], "location"))
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in locations["/"]
+    command = SERVICES["console"]["command"]
+    assert "--proxy-headers" in command and "--forwarded-allow-ips" in command
+    assert SERVICES["console"]["environment"]["CONSOLE_COOKIE_SECURE"] == "true"
+
+
+def test_rasas_http_api_requires_the_token_and_cors_lists_the_portal_origins() -> None:
+    for name in ("rasa-1", "rasa-2"):
+        command = " ".join(SERVICES[name]["command"])
+        assert '--enable-api --auth-token "$$RASA_AUTH_TOKEN"' in command
+        assert "--cors $$RASA_CORS_ORIGINS" in command and '"*"' not in command
+        environment = SERVICES[name]["environment"]
+        assert environment["RASA_AUTH_TOKEN"].startswith("${RASA_AUTH_TOKEN:?")
+        assert environment["RASA_CORS_ORIGINS"].startswith("${RASA_CORS_ORIGINS:?")
+        assert environment["WIDGET_TOKEN_SECRET"].startswith("${WIDGET_TOKEN_SECRET:?")
+    dockerfile = (PROJECT_ROOT / "docker" / "rasa.Dockerfile").read_text(encoding="utf-8")
+    assert "--auth-token" in dockerfile and "dichvucong/widget/token.py" in dockerfile
+    for name in ("RASA_AUTH_TOKEN", "WIDGET_TOKEN_SECRET", "RASA_CORS_ORIGINS", "TLS_CERT_PATH", "TLS_KEY_PATH"):
+        assert re.search(rf"^#?\s*{name}=", ENV_EXAMPLE, re.MULTILINE), f"{name} missing from .env.example"
+
+
+def test_the_demo_page_is_not_served_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.browser.conftest import widget_app
+
+    environment = {**COMPOSE["x-app-env"], **SERVICES["console"]["environment"]}
+    assert environment["CONSOLE_ENV"] == "production" and environment["WIDGET_DEMO_ENABLED"] == "false"
+    assert dict(blocks(servers()["443 ssl"], "location"))["/widget/demo"].strip() == "return 404;"
+    for key in ("CONSOLE_ENV", "WIDGET_DEMO_ENABLED"):
+        monkeypatch.setenv(key, environment[key])
+    monkeypatch.setenv("WIDGET_TOKEN_SECRET", "a-production-like-secret-of-enough-length-0123")
+    client = TestClient(widget_app())
+    assert client.get("/widget/demo").status_code == 404
+    assert client.get("/widget/demo", params={"rasa": "https://evil.example"}).status_code == 404
+    assert client.post("/widget/session", json={}).status_code == 200  # the widget itself still works
 
 
 def test_the_readme_says_compose_was_not_run_here() -> None:

@@ -20,6 +20,7 @@ class Conversation:
     def __init__(self, config: StackConfig) -> None:
         self.sender = f"prod-{uuid.uuid4().hex[:8]}"
         self.urls = [f"http://127.0.0.1:{port}" for port in config.rasa_ports]
+        self.token = {"token": config.auth_token}  # Rasa's HTTP API requires RASA_AUTH_TOKEN
 
     def say(self, server: int, message: str) -> str:
         response = httpx.post(
@@ -29,7 +30,7 @@ class Conversation:
         return "\n".join(m.get("text", "") for m in response.json())
 
     def events(self, server: int = 0) -> list[dict]:
-        response = httpx.get(f"{self.urls[server]}/conversations/{self.sender}/tracker", timeout=30)
+        response = httpx.get(f"{self.urls[server]}/conversations/{self.sender}/tracker", params=self.token, timeout=30)
         return response.json()["events"]
 
 
@@ -93,9 +94,11 @@ def test_new_model_rolls_out_without_dropping_conversations(production_stack: St
     new_model = tmp_path / "new-model.tar.gz"
     shutil.copy(production_stack.model, new_model)
     for server, url in enumerate(talk.urls):
-        response = httpx.put(f"{url}/model", json={"model_file": str(new_model)}, timeout=120)
+        refused = httpx.put(f"{url}/model", json={"model_file": str(new_model)}, timeout=120)
+        assert refused.status_code == 401  # never without the token
+        response = httpx.put(f"{url}/model", params=talk.token, json={"model_file": str(new_model)}, timeout=120)
         assert response.status_code == 204, response.text
-        status = httpx.get(f"{url}/status", timeout=10).json()
+        status = httpx.get(f"{url}/status", params=talk.token, timeout=10).json()
         assert status["model_file"].endswith("new-model.tar.gz")
         # while the other server still runs the old model, the conversation continues here
         assert "— Cấp lại thẻ căn cước" in talk.say(server, "còn lệ phí thì sao?")
