@@ -54,8 +54,6 @@ class Settings(BaseSettings):
     console_cookie_secure: bool = False  # True behind HTTPS
     console_session_hours: float = 12.0
     # Sign-in throttle (per username and per client address): waits that grow, never a hard lock.
-    console_login_max_failures: int = 5  # replaced by the throttle below; removed with it
-    console_lockout_minutes: int = 15
     console_login_free_failures: int = Field(5, ge=1)  # per username, before waits start
     console_login_address_free_failures: int = Field(20, ge=1)  # per client address
     console_login_delay_seconds: float = Field(2.0, gt=0)  # first wait, doubled for each further failure

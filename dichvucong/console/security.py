@@ -1,4 +1,4 @@
-"""Password hashing (argon2), signed session cookies and CSRF tokens."""
+"""Password hashing (argon2, bounded concurrency), password rules, signed cookies, CSRF tokens."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from dichvucong.config import Settings
+from dichvucong.console.errors import ConsoleError
 
 log = logging.getLogger(__name__)
 
@@ -19,23 +25,83 @@ SESSION_COOKIE = "dvc_console_session"
 CSRF_COOKIE = "dvc_console_csrf"  # per-browser nonce that binds the login form's CSRF token
 CSRF_FIELD = "csrf_token"
 MIN_PASSWORD_LENGTH = 10
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+class HashingBusy(ConsoleError):
+    """Every hashing slot stayed taken: the request is refused with "thử lại sau" (503)."""
+
+    status_code = 503
+    title = "Hệ thống đang bận"
+
+    def __init__(self, message: str = "Hệ thống đang bận, vui lòng thử lại sau ít giây.") -> None:
+        super().__init__(message)
+
+
+class _HashingSlots:
+    """At most ``size`` argon2 computations at once (each takes 64 MiB); the rest wait briefly."""
+
+    def __init__(self, size: int = 2, wait_seconds: float = 3.0) -> None:
+        self.configure(size, wait_seconds)
+
+    def configure(self, size: int, wait_seconds: float) -> None:
+        self._semaphore = threading.BoundedSemaphore(max(1, size))
+        self.wait_seconds = wait_seconds
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        semaphore = self._semaphore
+        if not semaphore.acquire(timeout=self.wait_seconds):
+            raise HashingBusy()
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
+hashing_slots = _HashingSlots()
+
+
+def configure_hashing(settings: Settings) -> None:
+    """Apply CONSOLE_HASH_CONCURRENCY / CONSOLE_HASH_WAIT_SECONDS (at console start-up)."""
+    hashing_slots.configure(settings.console_hash_concurrency, settings.console_hash_wait_seconds)
+
+
 def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    """An argon2id hash of ``password``; raises :class:`HashingBusy` when every slot is taken."""
+    with hashing_slots.slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; an unknown user is checked against a dummy hash."""
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    """True when ``password`` matches; an unknown user is checked against a dummy hash.
+
+    Raises :class:`HashingBusy` when every hashing slot stays taken.
+    """
+    with hashing_slots.slot():
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords too common to allow (lower case)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    """In the list as typed, in lower case, or once spaces and separators are removed."""
+    lowered = password.lower()
+    squeezed = "".join(ch for ch in lowered if ch.isalnum() or ch in "@!#")
+    common = common_passwords()
+    return lowered in common or squeezed in common
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -50,6 +116,8 @@ def password_problem(password: str) -> str | None:
         return "Mật khẩu quá dài (tối đa 200 ký tự)."
     if password.strip() != password:
         return "Mật khẩu không được bắt đầu hoặc kết thúc bằng khoảng trắng."
+    if is_common_password(password) or len(set(password)) < 4:
+        return "Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác, ví dụ một câu ngắn dễ nhớ với chữ, số và ký hiệu."
     return None
 
 

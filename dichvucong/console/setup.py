@@ -15,10 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dichvucong.config import Settings
 from dichvucong.console.context import PREFIX, STATIC_DIR, ConsoleContext
 from dichvucong.console.errors import ConsoleError, LoginRequired, UploadTooLarge
-from dichvucong.console.security import TokenSigner, resolve_secret_key
+from dichvucong.console.security import TokenSigner, configure_hashing, resolve_secret_key
 from dichvucong.console.services.accounts import ensure_admin_from_env
 from dichvucong.console.services.transfer import too_large_message
 from dichvucong.console.templating import build_templates, render
+from dichvucong.console.transport import TransportSecurityMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(UploadLimitMiddleware, max_bytes=app.state.console.max_upload_bytes)
+    app.add_middleware(TransportSecurityMiddleware, settings=settings)  # Secure cookies + HSTS on HTTPS
+    configure_hashing(settings)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(ConsoleError, _console_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

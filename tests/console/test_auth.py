@@ -1,4 +1,4 @@
-"""Sign-in, sessions, CSRF, lockout, the first admin and cookie flags."""
+"""Sign-in, sessions, CSRF, the sign-in throttle, the first admin and cookie flags."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dichvucong.cli import app as cli_app
 from dichvucong.config import Settings
 from dichvucong.console.security import resolve_secret_key, verify_password
 from dichvucong.db.base import utcnow
-from dichvucong.db.models import ConsoleSession, ConsoleUser
+from dichvucong.db.models import ConsoleSession, ConsoleUser, LoginThrottle, SecurityAudit
 from dichvucong.db.session import get_sessionmaker
 from tests.console.conftest import PASSWORD, ConsoleClient, page_text
 
@@ -47,43 +47,41 @@ def test_login_then_logout(client: ConsoleClient, users: dict[str, str]) -> None
 def test_wrong_password_is_refused_politely(client: ConsoleClient, users: dict[str, str]) -> None:
     response = client.login(users["editor"], "sai-mat-khau-roi")
     assert response.status_code == 401
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.text and "Còn 4 lần thử" in response.text
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.text and "lần thử" not in response.text
     unknown = client.login("khong-co-ai", "sai-mat-khau-roi")
     assert unknown.status_code == 401 and "Tên đăng nhập hoặc mật khẩu không đúng." in unknown.text
 
 
-def test_lockout_after_five_failures_is_shared_by_every_process(
+def test_sign_in_is_slowed_after_five_failures_in_every_process(
     client: ConsoleClient, users: dict[str, str], console_settings: Settings
 ) -> None:
-    for _ in range(4):
+    for _ in range(5):
         assert client.login(users["editor"], "sai-mat-khau-roi").status_code == 401
-    fifth = client.login(users["editor"], "sai-mat-khau-roi")
-    assert "tạm khóa 15 phút" in fifth.text
-    assert client.login(users["editor"]).status_code == 401  # even the right password
-    # another console process (its own app and engine) reads the same lock from the database
+    sixth = client.login(users["editor"])  # even the right password must wait now
+    assert sixth.status_code == 429 and "Vui lòng thử lại sau 2 giây" in sixth.text and sixth.headers["retry-after"] == "2"
+    # another console process (its own app and engine) reads the same throttle from the database
     with TestClient(create_app(console_settings)) as other:
-        second = ConsoleClient(other)
-        refused = second.login(users["editor"])
-        assert refused.status_code == 401 and "tạm khóa" in refused.text
+        refused = ConsoleClient(other).login(users["editor"])
+        assert refused.status_code == 429
     with get_sessionmaker(console_settings.database_url)() as session:
-        user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == users["editor"]))
-        assert user is not None and user.locked_until is not None
-        session.execute(update(ConsoleUser).where(ConsoleUser.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1)))
+        session.execute(update(LoginThrottle).values(last_failure_at=utcnow() - timedelta(seconds=3)))
         session.commit()
-    assert client.login(users["editor"]).status_code == 303  # 15 minutes later
+    assert client.login(users["editor"]).status_code == 303  # the wait is over: slowed, not locked
 
 
-def test_admin_can_unlock_an_account(admin: ConsoleClient, users: dict[str, str], console_settings: Settings) -> None:
+def test_admin_can_lift_the_throttle(admin: ConsoleClient, users: dict[str, str], console_settings: Settings) -> None:
     with get_sessionmaker(console_settings.database_url)() as session:
-        user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == users["editor"]))
-        user.locked_until = utcnow() + timedelta(minutes=15)  # type: ignore[union-attr]
+        session.add(LoginThrottle(key=f"user:{users['editor']}", failures=12, last_failure_at=utcnow(), version=1))
         session.commit()
-        user_id = user.id  # type: ignore[union-attr]
-    assert "Tạm khóa đến" in admin.get("/console/users").text
+        user_id = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == users["editor"]))
+    assert "Đăng nhập đang bị làm chậm" in admin.get("/console/users").text
     response = admin.post(f"/console/users/{user_id}", {"action": "unlock"})
-    assert "Đã mở khóa" in admin.follow(response).text
+    assert "Đã bỏ giới hạn đăng nhập" in admin.follow(response).text
     fresh = ConsoleClient(TestClient(admin.http.app))
     assert fresh.login(users["editor"]).status_code == 303
+    with get_sessionmaker(console_settings.database_url)() as session:
+        audit = session.scalars(select(SecurityAudit)).all()
+    assert [(a.username, a.action, a.subject) for a in audit] == [(users["admin"], "clear_login_throttle", users["editor"])]
 
 
 @pytest.mark.parametrize("token", ["", "sai-ma-bao-ve"], ids=["missing", "wrong"])
@@ -116,13 +114,13 @@ def test_next_never_leaves_the_console(client: ConsoleClient, users: dict[str, s
 
 def test_change_own_password(editor: ConsoleClient, users: dict[str, str], console_settings: Settings) -> None:
     editor.get("/console/account")
-    bad = editor.post("/console/account/password", {"current": "sai", "new": "mat-khau-moi-12345", "confirm": "mat-khau-moi-12345"})
+    bad = editor.post("/console/account/password", {"current": "sai", "new": "Doi-mat-khau-ngay-30.11", "confirm": "Doi-mat-khau-ngay-30.11"})
     assert bad.status_code == 400 and "Mật khẩu hiện tại không đúng." in bad.text
-    ok = editor.post("/console/account/password", {"current": PASSWORD, "new": "mat-khau-moi-12345", "confirm": "mat-khau-moi-12345"})
+    ok = editor.post("/console/account/password", {"current": PASSWORD, "new": "Doi-mat-khau-ngay-30.11", "confirm": "Doi-mat-khau-ngay-30.11"})
     assert "Đã đổi mật khẩu." in editor.follow(ok).text  # still signed in
     with get_sessionmaker(console_settings.database_url)() as session:
         user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == users["editor"]))
-        assert user is not None and verify_password(user.password_hash, "mat-khau-moi-12345")
+        assert user is not None and verify_password(user.password_hash, "Doi-mat-khau-ngay-30.11")
         assert user.password_hash.startswith("$argon2")
 
 

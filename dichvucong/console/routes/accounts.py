@@ -12,8 +12,6 @@ from dichvucong.console.errors import NotFound
 from dichvucong.console.routes.common import console_router, form_text
 from dichvucong.console.services import accounts as service
 from dichvucong.console.templating import redirect, render
-from dichvucong.console.timeutil import as_utc
-from dichvucong.db.base import utcnow
 from dichvucong.db.models import CONSOLE_ROLES, ConsoleUser
 
 router = console_router("/users")
@@ -21,8 +19,8 @@ router = console_router("/users")
 
 def _list_page(request: Request, db: SessionDep, error: str | None = None, values: dict | None = None, status_code: int = 200) -> Response:
     users = list(db.scalars(select(ConsoleUser).order_by(ConsoleUser.username)))
-    now = utcnow()
-    locked_ids = {u.id for u in users if u.locked_until is not None and as_utc(u.locked_until) > now}
+    slowed = service.slowed_usernames(db, [u.username for u in users], request.app.state.console.settings)
+    locked_ids = {u.id for u in users if u.username in slowed}
     context = {"nav": "users", "users": users, "locked_ids": locked_ids, "roles": CONSOLE_ROLES, "error": error, "values": values or {"role": "editor"}}
     return render(request, "users/list.html", context, status_code=status_code)
 
@@ -77,8 +75,8 @@ def user_update(request: Request, user_id: int, user: AdminUser, db: SessionDep,
             service.end_user_sessions(db, target.id)
             message = "Đã mở lại tài khoản." if target.active else "Đã khóa tài khoản; người này không đăng nhập được nữa."
         elif action == "unlock":
-            target.failed_logins, target.locked_until = 0, None
-            message = "Đã mở khóa đăng nhập."
+            service.clear_throttle(db, target, user.username)
+            message = "Đã bỏ giới hạn đăng nhập: tài khoản đăng nhập lại được ngay."
         elif action == "password":
             password = form.get("password")
             service.set_password(db, target, password if isinstance(password, str) else "")

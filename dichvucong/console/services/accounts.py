@@ -1,21 +1,22 @@
-"""Officials' accounts: creation, sign-in with a lockout shared by every console process."""
+"""Officials' accounts: creation, and sign-in throttled per username and address (every process)."""
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dichvucong.config import Settings
-from dichvucong.console.security import hash_password, needs_rehash, password_problem, verify_password
-from dichvucong.console.timeutil import as_utc, local_time
+from dichvucong.applications.budget import wait_text
+from dichvucong.console.security import HashingBusy, hash_password, needs_rehash, password_problem, verify_password
+from dichvucong.console.services.throttle import SignInThrottle, address_key, user_key
 from dichvucong.db.base import utcnow
-from dichvucong.db.models import CONSOLE_ROLES, ConsoleSession, ConsoleUser
+from dichvucong.db.models import CONSOLE_ROLES, ConsoleSession, ConsoleUser, SecurityAudit
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ ROLE_DESCRIPTIONS = {
     "reviewer": "Chỉ xem nội dung và dùng ô Thử hỏi; không sửa được.",
 }
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$")
-BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
+BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."  # the one answer to every failed sign-in
+BUSY_LOGIN = "Hệ thống đang bận, vui lòng thử lại sau ít giây."
 
 
 class AccountError(ValueError):
@@ -41,6 +43,8 @@ class AccountError(ValueError):
 class LoginResult:
     user: ConsoleUser | None
     error: str | None = None
+    status_code: int = 401
+    retry_after: int | None = None
 
 
 def normalize_username(username: str) -> str:
@@ -83,6 +87,7 @@ def set_password(session: Session, user: ConsoleUser, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    SignInThrottle.clear(session, user_key(user.username))
     end_user_sessions(session, user.id)
 
 
@@ -99,48 +104,57 @@ def active_admins(session: Session) -> int:
     )
 
 
-def authenticate(session: Session, username: str, password: str, settings: Settings) -> LoginResult:
-    """Check a sign-in; wrong passwords count in the database, so every process sees the lock."""
-    user = find_user(session, username)
-    now = utcnow()
-    if user is None or not user.active:
-        verify_password(None, password)  # same cost as a real check
+def authenticate(
+    session: Session, username: str, password: str, settings: Settings, client_address: str = "unknown",
+    throttle: SignInThrottle | None = None,
+) -> LoginResult:
+    """Check a sign-in. The attempt is counted (per username and per address) before the slow
+    hash; every failure gets the same message, whether the account exists or not."""
+    name = normalize_username(username)[:150]
+    keys = [user_key(name), address_key(client_address)]
+    throttle = throttle or SignInThrottle(settings)
+    decision = throttle.reserve(session, keys)
+    if not decision.allowed:
+        wait = max(1, math.ceil(decision.wait_seconds))
+        return LoginResult(None, throttled_message(wait), status_code=429, retry_after=wait)
+    user = find_user(session, name)
+    known = user is not None and user.active
+    try:
+        matched = verify_password(user.password_hash if known else None, password)  # type: ignore[union-attr]
+    except HashingBusy:
+        throttle.give_back(session, keys)
+        return LoginResult(None, BUSY_LOGIN, status_code=503, retry_after=5)
+    if not matched or user is None or not known:
         return LoginResult(None, BAD_LOGIN)
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
-        return LoginResult(None, _locked_message(user, settings))
-    if verify_password(user.password_hash, password):
+    try:
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        session.commit()
-        return LoginResult(user)
-    table = ConsoleUser.__table__
-    session.execute(update(table).where(table.c.id == user.id).values(failed_logins=table.c.failed_logins + 1))
-    failures = int(session.scalar(select(table.c.failed_logins).where(table.c.id == user.id)) or 0)
-    if failures >= settings.console_login_max_failures:
-        session.execute(
-            update(table)
-            .where(table.c.id == user.id)
-            .values(failed_logins=0, locked_until=now + timedelta(minutes=settings.console_lockout_minutes))
-        )
-        session.commit()
-        session.refresh(user)
-        log.warning("console account %s locked after %d failed logins", user.username, failures)
-        return LoginResult(None, _locked_message(user, settings))
+    except HashingBusy:
+        pass  # rehash next time
+    user.last_login_at = utcnow()
     session.commit()
-    left = settings.console_login_max_failures - failures
-    return LoginResult(None, f"{BAD_LOGIN} Còn {left} lần thử trước khi tài khoản bị tạm khóa.")
+    throttle.succeeded(session, keys[0], keys[1:])
+    return LoginResult(user)
 
 
-def _locked_message(user: ConsoleUser, settings: Settings) -> str:
-    until = local_time(user.locked_until) if user.locked_until else ""
+def throttled_message(wait_seconds: int) -> str:
     return (
-        f"Tài khoản tạm khóa {settings.console_lockout_minutes} phút vì đăng nhập sai "
-        f"{settings.console_login_max_failures} lần liên tiếp. Hãy thử lại sau {until} "
-        "hoặc nhờ quản trị viên mở khóa."
+        f"Đăng nhập sai nhiều lần nên tạm thời phải chờ. Vui lòng thử lại sau {wait_text(wait_seconds)}. "
+        "Nếu quên mật khẩu, hãy nhờ quản trị viên đặt lại."
     )
+
+
+def clear_throttle(session: Session, user: ConsoleUser, admin: str) -> None:
+    """An admin lets an account sign in again at once (audited; not committed)."""
+    SignInThrottle.clear(session, user_key(user.username))
+    user.failed_logins, user.locked_until = 0, None
+    session.add(SecurityAudit(username=admin, action="clear_login_throttle", subject=user.username))
+
+
+def slowed_usernames(session: Session, usernames: list[str], settings: Settings) -> set[str]:
+    """Accounts whose sign-in is being slowed down now."""
+    found = SignInThrottle(settings).slowed(session, [user_key(name) for name in usernames])
+    return {key.split(":", 1)[1] for key in found}
 
 
 def ensure_admin_from_env(factory: sessionmaker[Session], settings: Settings) -> str | None:
