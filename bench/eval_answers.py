@@ -74,6 +74,8 @@ class Outcome:
     top3: bool | None
     reply: str = ""
     reply_kind: str = ""
+    plain_top1: bool | None = None
+    plain_top3: bool | None = None
 
 
 @dataclass
@@ -121,6 +123,21 @@ def build_database(workdir: Path, with_distractors: bool) -> str:
             report = import_catalog(session, path)
             print(f"distractors: {len(records)} national procedures imported ({report})", flush=True)
     return url
+
+
+def load_plain_documents(session, load_documents):  # type: ignore[no-untyped-def]
+    """The baseline: BM25 over procedure names/keywords and FAQ questions, no thesaurus,
+    no field weights beyond the original ones, no FAQ answers or procedure contents."""
+    from dichvucong.search import service
+
+    saved = dict(service.PROCEDURE_FIELDS), dict(service.FAQ_FIELDS)
+    service.PROCEDURE_FIELDS.update(name=3, keywords=2, field=1, content=0)
+    service.FAQ_FIELDS.update(question=3, alternatives=2, tags=1, answer=0)
+    try:
+        return load_documents(session)
+    finally:
+        service.PROCEDURE_FIELDS.update(saved[0])
+        service.FAQ_FIELDS.update(saved[1])
 
 
 def load_catalogue(url: str) -> Catalogue:
@@ -202,13 +219,15 @@ def chat_answerer(rasa_port: int, prefix: str) -> Callable[[str], tuple[str, str
     return answer
 
 
-def evaluate(items: Iterable[Item], answer: Callable[[str], tuple[str, str]], search, catalogue: Catalogue) -> list[Outcome]:  # type: ignore[no-untyped-def]
+def evaluate(items: Iterable[Item], answer: Callable[[str], tuple[str, str]], search, plain_search, catalogue: Catalogue) -> list[Outcome]:  # type: ignore[no-untyped-def]
     outcomes = []
     for item in items:
-        hits = search(item.question)
-        top1, top3 = search_ranks(item, hits)
+        top1, top3 = search_ranks(item, search(item.question))
+        plain_top1, plain_top3 = search_ranks(item, plain_search(item.question))
         reply, kind = answer(item.question)
-        outcomes.append(Outcome(item, reply_contains(item, reply, catalogue), top1, top3, reply, kind))
+        outcomes.append(
+            Outcome(item, reply_contains(item, reply, catalogue), top1, top3, reply, kind, plain_top1, plain_top3)
+        )
     return outcomes
 
 
@@ -228,13 +247,19 @@ def table(name: str, outcomes: list[Outcome]) -> str:
                 groups[f"aspect={aspect}"].append(o)
         else:
             groups[f"expect={o.item.expect['type']}"].append(o)
-    lines = [f"## {name}", "", "| group | answer in reply | search top-1 | search top-3 |", "|---|---|---|---|"]
+    lines = [
+        f"## {name}",
+        "",
+        "| group | answer in reply | search top-1 | search top-3 | plain BM25 top-1 | plain BM25 top-3 |",
+        "|---|---|---|---|---|---|",
+    ]
     for key in sorted(groups, key=lambda k: (k != "all", k)):
         group = groups[key]
         ranked = [o for o in group if o.top1 is not None]
         lines.append(
             f"| {key} | {rate([o.answered for o in group])} | {rate([bool(o.top1) for o in ranked])} "
-            f"| {rate([bool(o.top3) for o in ranked])} |"
+            f"| {rate([bool(o.top3) for o in ranked])} | {rate([bool(o.plain_top1) for o in ranked])} "
+            f"| {rate([bool(o.plain_top3) for o in ranked])} |"
         )
     return "\n".join(lines)
 
@@ -268,12 +293,19 @@ def main(argv: list[str] | None = None) -> int:
         catalogue = load_catalogue(url)
         print(f"database: {len(catalogue.procedure_names)} procedures, {len(catalogue.faq_answers)} FAQs "
               f"({time.perf_counter() - started:.1f} s)", flush=True)
+        from dichvucong.assistant.input_check import clean_question
+        from dichvucong.search.index import SearchIndex
+        from dichvucong.search.service import load_documents
+
         searcher = SearchService(get_sessionmaker(url))
+        with get_sessionmaker(url)() as session:
+            plain = SearchIndex(load_plain_documents(session, load_documents))
 
         def search(question: str) -> list:  # type: ignore[type-arg]
-            from dichvucong.assistant.input_check import clean_question
-
             return searcher.search(clean_question(question), k=3)
+
+        def plain_search(question: str) -> list:  # type: ignore[type-arg]
+            return plain.search(clean_question(question), k=3)
 
         reports: list[str] = []
         summary: dict[str, dict[str, float]] = {}
@@ -282,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in sets:
                 items = load_items(name)
                 began = time.perf_counter()
-                outcomes = evaluate(items, answer_for(name), search, catalogue)
+                outcomes = evaluate(items, answer_for(name), search, plain_search, catalogue)
                 reports.append(table(f"{name} ({len(items)} questions, {'chat' if args.chat else 'in-process'}, "
                                      f"{time.perf_counter() - began:.0f} s)", outcomes))
                 print(f"failures: {write_failures(name, outcomes)}", flush=True)

@@ -21,13 +21,14 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("làm lại căn cước mất bao nhiêu tiền", "ask_fee", "procedure:1.012354:fee"),
     ("dang ky ket hon can giay to gi", "ask_documents", "procedure:1.000894:documents"),
     ("đăng ký kết hôn nộp ở đâu, mất mấy ngày?", "ask_place", "procedure:1.000894:place,time"),
-    ("lam ho so chuyen ho khau ve que thi ra dau lam", None, "procedure:1.004194:place"),
     ("cần hồ sơ gì để đăng ký tạm trú", "ask_documents", "procedure:1.004222:documents"),
     # Questions that say more than the procedure's name get the FAQ that covers it.
     ("Phiếu lý lịch tư pháp có giá trị bao lâu?", "ask_processing_time", "faq:faq-049"),
     ("khai sinh quá hạn 60 ngày có bị phạt không", "ask_conditions", "faq:faq-001"),
+    ("ba noi di khai sinh cho chau duoc khong, bo me chau di lam xa", None, "faq:faq-101"),
     ("sinh con o nha khong co giay chung sinh thi lam khai sinh sao", None, "faq:faq-003"),
-    ("Mẹ tôi mất rồi, muốn xóa thường trú của mẹ thì ra đâu làm?", "ask_place", "faq:faq-009"),
+    ("Mẹ tôi mất rồi, muốn xóa thường trú của mẹ thì ra đâu làm?", "ask_place", "faq:faq-144"),
+    ("lam ho so chuyen ho khau ve que thi ra dau lam", None, "faq:faq-145"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
