@@ -11,10 +11,10 @@ import hashlib
 import itertools
 import json
 import time
-from urllib.parse import quote
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest

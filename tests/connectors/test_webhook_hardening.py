@@ -8,7 +8,13 @@ import time
 import httpx
 import pytest
 
-from tests.connectors.conftest import TELEGRAM_SECRET, ChannelStack, telegram_update, zalo_event, zalo_signature
+from tests.connectors.conftest import (
+    TELEGRAM_SECRET,
+    ChannelStack,
+    telegram_update,
+    zalo_event,
+    zalo_signature,
+)
 from tests.connectors.fakes import FakeTelegram, FakeZaloApi
 
 pytestmark = pytest.mark.e2e
