@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -169,9 +170,13 @@ def test_channel_and_session_routes_are_rate_limited_per_client_address() -> Non
 def test_the_console_knows_it_is_served_over_https() -> None:
     locations = dict(blocks(servers()["443 ssl"], "location"))
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in locations["/"]
-    command = SERVICES["console"]["command"]
-    assert "--proxy-headers" in command and "--forwarded-allow-ips" in command
-    assert SERVICES["console"]["environment"]["CONSOLE_COOKIE_SECURE"] == "true"
+    console = SERVICES["console"]
+    assert "--no-proxy-headers" in console["command"]  # the console decides whom to believe
+    nginx_address = SERVICES["nginx"]["networks"]["default"]["ipv4_address"]
+    assert console["environment"]["CONSOLE_TRUSTED_PROXIES"] == nginx_address
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(nginx_address) in ipaddress.ip_network(subnet)
+    assert console["environment"]["CONSOLE_COOKIE_SECURE"] == "true"
 
 
 def test_rasas_http_api_requires_the_token_and_cors_lists_the_portal_origins() -> None:
