@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dichvucong.db.models import Faq
+from dichvucong.formula_guard import unguard_cell
 from dichvucong.importing import (
     ImportReport,
     ProgressCallback,
@@ -99,8 +100,8 @@ def read_rows(path: Path) -> Iterator[tuple[str, Any]]:
             reader = csv.DictReader(handle)
             if not reader.fieldnames or not {"question", "answer"} <= {f.strip() for f in reader.fieldnames}:
                 raise FaqFileError("Tệp CSV cần có ít nhất hai cột: question, answer.")
-            for line_no, row in enumerate(reader, start=2):
-                yield f"dòng {line_no}", {k.strip(): v for k, v in row.items() if k}
+            for line_no, row in enumerate(reader, start=2):  # our exports guard formula-looking cells
+                yield f"dòng {line_no}", {k.strip(): unguard_cell(v) if isinstance(v, str) else v for k, v in row.items() if k}
         elif suffix in {".jsonl", ".ndjson"}:
             for line_no, line in enumerate(handle, start=1):
                 if not line.strip():

@@ -35,6 +35,7 @@ from dichvucong.db.models import Faq, Procedure, SynonymGroup
 from dichvucong.db.revision import install_revision_tracking
 from dichvucong.db.session import get_engine
 from dichvucong.faqs.importer import FaqFileError, import_faqs
+from dichvucong.formula_guard import guard_cell, needs_guard
 from dichvucong.importing import ImportReport
 from dichvucong.thesaurus import importer as thesaurus_importer
 
@@ -218,8 +219,8 @@ def xlsx_to_csv(source: Path, target: Path) -> Path:
             raise UploadError("Tệp Excel không có trang tính nào.")
         with target.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
-            for row in sheet.iter_rows(values_only=True):
-                writer.writerow([_cell_text(v) for v in row])
+            for row in sheet.iter_rows(values_only=True):  # guarded like our CSV: the importers' unguard is then exact
+                writer.writerow([guard_cell(_cell_text(v)) for v in row])
     finally:
         workbook.close()
     return target
@@ -388,11 +389,14 @@ def procedure_rows(session: Session) -> list[list[str]]:
 
 
 def to_csv(header: tuple[str, ...], rows: list[list[str]]) -> bytes:
-    """UTF-8 with BOM so Excel shows Vietnamese correctly; the importers accept the BOM."""
+    """UTF-8 with BOM so Excel shows Vietnamese correctly; the importers accept the BOM.
+
+    Formula-looking cells get a leading apostrophe (the FAQ importer takes it off again).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([guard_cell(v) for v in header])
+    writer.writerows([guard_cell(v) for v in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -405,6 +409,10 @@ def to_xlsx(title: str, header: tuple[str, ...], rows: list[list[str]]) -> bytes
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) for value in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and needs_guard(cell.value):
+                cell.data_type = "s"  # an inline string, never a formula ("=..." would become one)
+                cell.quotePrefix = True  # and Excel keeps it text even when the cell is edited
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
         width = min(60, max(10, *(len(str(c.value or "")) for c in column[:200])))

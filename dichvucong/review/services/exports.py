@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dichvucong.console.timeutil import VIETNAM_TZ
 from dichvucong.db.base import utcnow
 from dichvucong.db.models import AnswerFeedback, ReviewAnnotation, ReviewConversation
+from dichvucong.formula_guard import guard_cell
 from dichvucong.review import events as ev
 from dichvucong.review.intents import domain_intents, example_key, known_intents, training_examples
 from dichvucong.review.services.listing import ConversationFilter
@@ -26,7 +27,6 @@ CSV_HEADER = (
     "Hội thoại", "Kênh", "Thời gian", "Người gửi", "Nội dung", "Ý định", "Độ tin cậy", "Thủ tục",
     "Câu hỏi thường gặp", "Kiểu trả lời", "Đánh giá", "Ý định đúng", "Cần FAQ mới", "Nhãn", "Ghi chú",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -97,8 +97,7 @@ def render_nlu_yaml(examples: dict[str, list[str]]) -> str:
 
 def _cell(value: object) -> str:
     """A CSV cell Excel will not run as a formula (citizens' text is untrusted)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return guard_cell(value)
 
 
 def _csv_line(values: list[object]) -> str:
