@@ -1,0 +1,115 @@
+"""A message that contains an application code always starts the status lookup.
+
+The intent classifier reads words, and an application code ("000.00.04.H51-251120-0007")
+is one opaque token it has hardly ever seen. Inside a sentence about documents or a place
+("hồ sơ 000.00.04.H51-251120-0007 cần bổ sung gì") the classifier may well answer
+``ask_documents``; the citizen, though, has sent the code of *their* application and expects
+the lookup. This component runs after the classifiers (and after the FallbackClassifier) and,
+when the text holds a well-formed code, makes the lookup intent the prediction: the
+classifier's ranking is kept below it, and ``intent_override`` in the parse data records what
+was predicted before, so reviewers can see why.
+
+The recogniser mirrors ``dichvucong.applications.codes.CODE_PATTERN`` (the Rasa image ships
+only ``dichvucong.text``, and that package pulls in SQLAlchemy 2, so it cannot be imported
+here); ``tests/rasa/test_application_code_intent.py`` checks that both agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+# Same spellings as dichvucong.applications.codes: any case, full-width digits, dash
+# variants, spaces or dots between the groups, a real calendar date in the middle.
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
+_AGENCY_SEP = r"[ \t.,]{0,3}"
+_PART_SEP = r"[ \t.\-_/]{0,4}"
+CODE_PATTERN = re.compile(
+    r"(?<![0-9A-Za-z])"
+    rf"(\d{{3}}){_AGENCY_SEP}(\d{{2}}){_AGENCY_SEP}(\d{{2}}){_AGENCY_SEP}([A-Za-z]\d{{2}})"
+    rf"{_PART_SEP}(\d{{6}}){_PART_SEP}(\d{{4,6}})"
+    r"(?![0-9])"
+)
+
+OVERRIDE_KEY = "intent_override"
+
+
+def _is_real_date(yymmdd: str) -> bool:
+    try:
+        date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]))
+    except ValueError:
+        return False
+    return True
+
+
+def contains_application_code(text: str | None) -> bool:
+    """True when ``text`` holds at least one well-formed application code."""
+    prepared = unicodedata.normalize("NFKC", text or "").translate(_DASHES)
+    return any(_is_real_date(match.group(5)) for match in CODE_PATTERN.finditer(prepared))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ApplicationCodeIntent(GraphComponent, IntentClassifier):
+    """Sets the lookup intent on every message that contains an application code."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Components that should be included in the pipeline before this component."""
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config."""
+        return {
+            # The intent whose rule starts (or resumes) the status lookup form.
+            "intent": "inform_code",
+            # Predictions that already start the lookup and are left as they are.
+            "lookup_intents": ["check_status", "inform_code", "inform_digits"],
+        }
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        """Constructs the component from its config."""
+        self._intent = str(config["intent"])
+        self._keep = {self._intent, *config.get("lookup_intents", [])}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ApplicationCodeIntent:
+        """Creates a new component (see parent class for full docstring)."""
+        return cls({**cls.get_default_config(), **config})
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Route messages with an application code to the lookup intent."""
+        for message in messages:
+            predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if predicted in self._keep or not contains_application_code(message.get(TEXT)):
+                continue
+            chosen = {INTENT_NAME_KEY: self._intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [
+                item for item in message.get(INTENT_RANKING_KEY) or [] if item.get(INTENT_NAME_KEY) != self._intent
+            ]
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            message.set(OVERRIDE_KEY, {"reason": "application_code", "predicted": predicted}, add_to_output=True)
+        return messages

@@ -1,0 +1,56 @@
+"""Rasa's LogisticRegressionClassifier, safe on messages without features, with ``C`` exposed.
+
+Rasa 3.6's classifier stacks each message's sparse and dense sentence features into one
+matrix. A message of only emoji or punctuation ("👍", "???") gets no tokens from our
+tokenizer, hence no features, and its empty row breaks that stack (``incompatible
+dimensions``): at training time for such an example, at run time for such a message, which
+would then get no answer at all. Here a message without features becomes a row of zeros
+(the classifier then returns its prior, usually below the fallback threshold).
+
+``C`` (inverse regularisation strength, scikit-learn's name) is configurable; Rasa fixes it
+at 1.0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import csr_matrix, hstack, vstack
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
+    """Logistic regression on the sentence features; featureless messages are zero rows."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config (Rasa's, plus ``C``)."""
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+
+    def __init__(self, config: dict[str, Any], name: str, model_storage: Any, resource: Any) -> None:
+        """Builds the scikit-learn model as Rasa does, with the configured ``C``."""
+        super().__init__(config, name, model_storage, resource)
+        self.clf.set_params(C=float(self.config["C"]))
+
+    @staticmethod
+    def _row(message: Message) -> csr_matrix | None:
+        parts = []
+        for _, sentence in (message.get_sparse_features(TEXT), message.get_dense_features(TEXT)):
+            if sentence is not None:
+                parts.append(csr_matrix(sentence.features))
+        return hstack(parts, format="csr") if parts else None
+
+    def _create_X(self, messages: list[Message]) -> csr_matrix:
+        """One row per message; messages without features get zeros of the right width."""
+        rows = [self._row(message) for message in messages]
+        width = getattr(self.clf, "n_features_in_", None)
+        if width is None:
+            width = max((row.shape[1] for row in rows if row is not None), default=0)
+        return vstack(
+            [row if row is not None and row.shape[1] == width else csr_matrix((1, width)) for row in rows],
+            format="csr",
+        )
