@@ -1,19 +1,40 @@
-"""Hide personal data: phone numbers, citizen ID numbers and application codes.
+"""Hide personal data: phone numbers, ID numbers, e-mail addresses and application codes.
 
 :func:`mask_phone` and :func:`mask_code` are for text people read (console, reports);
-:class:`SensitiveDataFilter` rewrites every log record so that logs never hold a phone number,
-a 12-digit citizen ID (số định danh / CCCD) or a full application code.
+:func:`mask_sensitive` (used by the review pages and by :class:`SensitiveDataFilter`, which
+rewrites every log record) finds every shape citizens type: 12-digit citizen IDs (CCCD / số
+định danh), 9-digit old ID numbers (CMND), phone numbers with spaces, dots, dashes, brackets
+or +84, e-mail addresses, full-width digits (the text is NFKC-normalised first), and
+application codes (whose date part is hidden, and whose digits are never taken for a phone).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 from dichvucong.applications.codes import CODE_PATTERN, normalize_code
 
-_PHONE = re.compile(r"(?<![\d+])(?:\+84|84|0)(?:[ .\-]?\d){9}(?!\d)")
-_CITIZEN_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_SEP = r"[ .\-\u00a0]"
+# A Vietnamese number: 0 + 9 or 10 digits, or 84 / +84 / (+84) + 9 or 10 digits (a leading 0
+# after the country code is tolerated), with separators and an area code in brackets allowed.
+_PHONE = re.compile(
+    r"(?<![\w+*])"
+    r"(?:\(\s*\+?84\s*\)|\+84|(?<![\d.])84(?=[ .\-]?\(?[1-9])|\(0|0)"
+    r"(?:[ .\-()\u00a0]{0,2}\d){8,11}"
+    r"(?![\d*])"
+)
+_CITIZEN_ID = re.compile(r"(?<![\d*])(?:\d{12}|\d{3} \d{3} \d{3} \d{3}|\d{4} \d{4} \d{4})(?![\d*])")
+_OLD_ID = re.compile(r"(?<![\d*.,])(?:\d{9}|\d{3} \d{3} \d{3})(?![\d*]|[.,]\d)")
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)")
+
+
+def _valid_phone_digits(digits: str) -> bool:
+    if digits.startswith("84"):
+        rest = digits[2:].removeprefix("0")
+        return len(rest) in (9, 10)
+    return digits.startswith("0") and len(digits) in (10, 11)
 
 
 def mask_phone(phone: str) -> str:
@@ -39,11 +60,27 @@ def _mask_code_match(match: re.Match[str]) -> str:
     return f"{a}.{b}.{c}.{unit.upper()}-{'*' * len(day)}-{'*' * (len(serial) - 2)}{serial[-2:]}"
 
 
+def _mask_phone_match(match: re.Match[str]) -> str:
+    raw = match.group(0)
+    digits = re.sub(r"\D", "", raw)
+    if not _valid_phone_digits(digits):
+        return raw
+    return ("+" if raw.lstrip("( ").startswith("+") else "") + mask_phone(digits)
+
+
+def _mask_email(match: re.Match[str]) -> str:
+    local, domain = match.groups()
+    return f"{local[0]}***@{domain}"
+
+
 def mask_sensitive(text: str) -> str:
-    """Mask every application code, citizen ID and phone number found in ``text``."""
+    """Mask every application code, e-mail, phone number and ID number found in ``text``."""
+    text = unicodedata.normalize("NFKC", text or "")
     text = CODE_PATTERN.sub(_mask_code_match, text)
-    text = _CITIZEN_ID.sub(lambda m: "*" * 9 + m.group(0)[-3:], text)
-    return _PHONE.sub(lambda m: mask_phone(re.sub(r"[ .\-]", "", m.group(0))), text)
+    text = _EMAIL.sub(_mask_email, text)
+    text = _PHONE.sub(_mask_phone_match, text)
+    text = _CITIZEN_ID.sub(lambda m: "*" * 9 + re.sub(r"\D", "", m.group(0))[-3:], text)
+    return _OLD_ID.sub(lambda m: "*" * 6 + re.sub(r"\D", "", m.group(0))[-3:], text)
 
 
 class SensitiveDataFilter(logging.Filter):
