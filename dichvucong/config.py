@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     console_trusted_proxies: str = ""  # comma-separated IPs/CIDRs whose X-Forwarded-For/-Proto we believe
     console_hsts_seconds: int = Field(31536000, ge=0)  # Strict-Transport-Security on HTTPS answers; 0 = off
     console_max_upload_mb: float = 20.0
+    # .xlsx uploads are zip files: checked before openpyxl parses them (zip bombs).
+    console_xlsx_max_entries: int = Field(200, ge=1)
+    console_xlsx_max_uncompressed_mb: float = Field(100.0, gt=0)
+    console_xlsx_max_ratio: float = Field(100.0, gt=1)  # uncompressed / compressed, per entry and overall
     console_upload_dir: str = str(PROJECT_ROOT / "var" / "console-uploads")
     console_page_size: int = 20
     console_admin_username: str = ""  # first admin, created on start when no admin exists

@@ -13,6 +13,7 @@ from dichvucong.console.deps import ConsoleDep, CurrentUser, EditorUser, FormDep
 from dichvucong.console.errors import ConsoleError
 from dichvucong.console.routes.common import console_router, form_text
 from dichvucong.console.services import transfer as service
+from dichvucong.console.services.zipcheck import XlsxLimits
 from dichvucong.console.templating import redirect, render
 from dichvucong.console.timeutil import VIETNAM_TZ
 from dichvucong.db.base import utcnow
@@ -42,7 +43,10 @@ def import_preview(request: Request, user: EditorUser, form: FormDep, ctx: Conso
         return _import_error(request, "Hãy chọn một tệp để nhập.")
     settings = ctx.settings
     try:
-        stored = service.store_upload(settings.console_upload_dir, user.id, upload.filename, upload.file, ctx.max_upload_bytes)
+        stored = service.store_upload(
+            settings.console_upload_dir, user.id, upload.filename, upload.file, ctx.max_upload_bytes,
+            XlsxLimits.from_settings(settings),
+        )
         outcome = service.run_import(settings.database_url, stored, user.username, commit=False)
     except service.UploadError as exc:
         return _import_error(request, str(exc))

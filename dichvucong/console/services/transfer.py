@@ -30,6 +30,7 @@ from dichvucong.catalog.importer import CatalogFileError, import_catalog
 from dichvucong.console.errors import UploadTooLarge
 from dichvucong.console.services import history
 from dichvucong.console.services.procedure_fields import CHILD_FIELDS
+from dichvucong.console.services.zipcheck import UnsafeArchive, XlsxLimits, check_xlsx_archive
 from dichvucong.console.timeutil import local_time
 from dichvucong.db.models import Faq, Procedure, SynonymGroup
 from dichvucong.db.revision import install_revision_tracking
@@ -95,8 +96,10 @@ def _safe_name(filename: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", name)[:120] or "tep"
 
 
-def store_upload(upload_dir: str, user_id: int, filename: str, stream: IO[bytes], max_bytes: int) -> StoredUpload:
-    """Save an upload for its preview and later import; check type, size and readability."""
+def store_upload(
+    upload_dir: str, user_id: int, filename: str, stream: IO[bytes], max_bytes: int, xlsx_limits: XlsxLimits | None = None
+) -> StoredUpload:
+    """Save an upload for its preview and later import; check type, size (zip limits for .xlsx) and readability."""
     suffix = Path(filename or "").suffix.lower()
     kind = EXTENSIONS.get(suffix)
     if kind is None:
@@ -123,6 +126,10 @@ def store_upload(upload_dir: str, user_id: int, filename: str, stream: IO[bytes]
     path = original
     try:
         if suffix == ".xlsx":
+            try:
+                check_xlsx_archive(original, xlsx_limits or XlsxLimits())  # before openpyxl inflates anything
+            except UnsafeArchive as exc:
+                raise UploadError(str(exc)) from exc
             path = xlsx_to_csv(original, folder / "upload.csv")
         else:
             _check_text(original)
