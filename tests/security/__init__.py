@@ -15,6 +15,14 @@ Read the module names as the list of what is defended (details in docs/security.
 - ``test_masking_shapes``: every personal-number shape is masked in logs and review texts.
 - ``test_upload_limits``: zip bombs disguised as .xlsx are refused before parsing.
 
-Channel and transport attacks (spoofed channel identities, the Rasa HTTP API token, webhook
-bodies and signatures) have their own modules next to these.
+- ``test_channel_spoofing``: a REST (or socket.io) client cannot post as a Telegram, Zalo or
+  web user nor pass its message off as another channel; forged, altered and expired widget
+  tokens are refused and a page continues only its own session; Rasa's HTTP API answers 401
+  without the token (tracker read, event append, trigger_intent, PUT /model); CORS only for
+  the configured origins.
+- ``test_notification_recipients``: status notifications never go to another channel's user.
+
+Webhook bodies, signatures and Zalo replays: tests/connectors/test_webhook_hardening.py and
+tests/rasa/test_connectors_*.py; TLS, HSTS, routes and the demo page in production:
+tests/production/test_compose.py.
 """
