@@ -151,8 +151,8 @@ def test_rasas_http_api_can_message_the_chat_on_its_latest_channel(channels: Cha
     assert channels.post_telegram(update).status_code == 200
     before = len(channels.telegram.matching(FakeTelegram.messages_to(chat_id)))
     response = httpx.post(
-        channels.api(f"/conversations/telegram:{chat_id}/trigger_intent"),
-        params={"output_channel": "latest"},
+        f"{channels.base}/conversations/telegram:{chat_id}/trigger_intent",
+        params={"output_channel": "latest", "token": channels.config.auth_token},
         json={"name": "greet"},
         timeout=60,
     )

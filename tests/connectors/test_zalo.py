@@ -141,8 +141,8 @@ def test_rasas_http_api_can_message_the_user_on_zalo(channels: ChannelStack) -> 
     assert channels.post_zalo(event).status_code == 200
     before = len(channels.zalo.wait_for(FakeZaloApi.replies_to(user), timeout=30))
     response = httpx.post(
-        channels.api(f"/conversations/zalo:{user}/trigger_intent"),
-        params={"output_channel": "latest"},
+        f"{channels.base}/conversations/zalo:{user}/trigger_intent",
+        params={"output_channel": "latest", "token": channels.config.auth_token},
         json={"name": "greet"},
         timeout=60,
     )
