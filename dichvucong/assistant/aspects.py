@@ -51,18 +51,18 @@ ASPECT_LABELS: dict[Aspect, str] = {
 
 # Folded phrases (no diacritics) that name an aspect inside a longer question, so
 # "đăng ký kết hôn nộp ở đâu, mất mấy ngày?" is answered on both place and time.
-_PHRASES: dict[Aspect, tuple[str, ...]] = {
-    Aspect.DOCUMENTS: ("giay to gi", "giay to nao", "can giay to", "ho so gom", "ho so can", "can nhung gi", "can mang", "can chuan bi", "thanh phan ho so", "gom gi", "gom nhung", "ho so gi", "ho so nhung gi", "mang theo gi", "giay to can", "chuan bi gi", "lam lai nhung gi"),
+ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
+    Aspect.DOCUMENTS: ("giay to gi", "giay to nao", "can giay to", "ho so gom", "ho so can", "can nhung gi", "can mang", "can chuan bi", "thanh phan ho so", "gom gi", "gom nhung", "ho so gi", "ho so nhung gi", "mang theo gi", "giay to can", "chuan bi gi", "lam lai nhung gi", "mang nhung gi", "mang gi", "can giay gi", "giay gi", "nhung giay nao", "can nhung giay"),
     Aspect.FEE: ("le phi", "bao nhieu tien", "mat tien", "mat phi", "ton phi", "chi phi", "het bao nhieu", "phi bao nhieu", "co mat phi", "mien phi", "tien phi"),
-    Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong", "bao gio", "khi nao thi co", "may hom"),
+    Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong", "bao gio", "khi nao thi co", "may hom", "bao nhieu lau", "may ngay thi", "bao lau thi", "lau ko", "mat bao lau", "thi xong", "bao lau co"),
     Aspect.PLACE: ("o dau", "noi nao", "cho nao", "nop online", "truc tuyen", "qua mang", "co quan nao", "nop tai", "ra dau", "di dau", "dia chi nop", "lam tai dau"),
-    Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao"),
-    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi"),
-    Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao"),
+    Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao", "quy trinh", "buoc nao"),
+    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan"),
+    Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao", "quy dinh nao", "quy dinh o dau", "theo luat", "theo nghi dinh", "theo thong tu"),
     Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam"),
 }
 _PATTERNS = {
-    aspect: re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b") for aspect, phrases in _PHRASES.items()
+    aspect: re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b") for aspect, phrases in ASPECT_PHRASES.items()
 }
 
 

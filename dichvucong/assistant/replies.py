@@ -72,3 +72,11 @@ def commune_service_point(address: ResolvedAddress) -> str:
 
 def related_questions() -> str:
     return "Câu hỏi liên quan — chọn bên dưới nếu đúng trường hợp của bạn:"
+
+
+def no_details(procedure_name: str, settings: Settings) -> str:
+    return (
+        f"Thủ tục “{procedure_name}” có trong danh mục quốc gia nhưng tỉnh chưa cập nhật thông tin chi tiết "
+        f"(giấy tờ, lệ phí, nơi nộp). Bạn xem trên Cổng Dịch vụ công: {settings.portal_url}, "
+        f"hoặc gọi tổng đài {settings.hotline} để được hướng dẫn."
+    )

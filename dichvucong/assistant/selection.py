@@ -29,22 +29,27 @@ from dichvucong.search.index import SearchHit
 
 #: A procedure below this 0–1 search confidence is not a candidate (settings may raise it).
 PROCEDURE_MIN_SCORE = 0.4
-#: A unit must cover at least this share of the question to be an answer: below it, the
-#: question is about something the catalogue does not hold.
+#: A procedure must contain at least this share of the question's weight (its name, keywords
+#: and field): below it the question is about something the catalogue does not hold
+#: ("thai sản" next to "trợ cấp thất nghiệp").
 MIN_ANSWER_COVERAGE = 0.5
-#: An FAQ below this search confidence is never a candidate.
-FAQ_MIN_SCORE = 0.45
-#: Share of the question's weight the procedure leaves uncovered above which the question is
-#: "specific" (it says more than the procedure's name and the aspect).
-SPECIFIC_EXTRA_SHARE = 0.2
-#: Share of those extra words an FAQ must cover to be preferred over the procedure.
+#: An FAQ (its question, other phrasings and tags) must contain at least this share: FAQ
+#: questions are shorter than citizens' stories, so less is asked of them.
+FAQ_MIN_COVERAGE = 0.3
+#: An FAQ that contains this much more of the question than the procedure is the answer.
+FAQ_COVERAGE_MARGIN = 0.1
+#: Share of the question's weight the procedure does not contain above which the question is
+#: "specific": it says more than the procedure's name and the aspect.
+SPECIFIC_EXTRA_SHARE = 0.3
+#: For a specific question, an FAQ containing this share of those extra words is the answer.
 FAQ_EXTRA_COVER = 0.5
-#: An FAQ is certain when it covers this share of the whole question ...
-FAQ_CERTAIN_COVERAGE = 0.7
-#: ... and covers the question this much better than the next FAQ (else: "Câu hỏi liên quan").
-FAQ_CERTAIN_LEAD = 0.05
-#: The citizen said this share of an FAQ's own question: that FAQ is asked by name.
-FAQ_NAMED_MATCH = 0.8
+#: The citizen said this share of an FAQ's own question (or one of its phrasings), and the
+#: FAQ contains what the question adds to the procedure's name: the FAQ was asked, even when
+#: the addition is small ("sinh con ở nhà, không có giấy chứng sinh").
+FAQ_NAMED_MATCH = 0.9
+#: An FAQ chosen by less than this coverage lead over the procedure is not certain: the
+#: procedure's other FAQs are offered beside it as "Câu hỏi liên quan".
+FAQ_CERTAIN_MARGIN = 0.15
 #: Procedures within this ratio of the best BM25 score, this close in confidence and in how
 #: much of their name was said, are rivals: the citizen chooses.
 RIVAL_SCORE_RATIO = 0.85
@@ -82,6 +87,7 @@ class Question:
 
     terms: list[str]
     weight: Callable[[str], float]
+    known: Callable[[str], bool] = lambda _term: True
 
     def share(self, covered: Iterable[str]) -> float:
         """Weighted share of the question's terms found in ``covered`` (0–1)."""
@@ -92,8 +98,12 @@ class Question:
         return sum(self.weight(t) for t in self.terms if t in covered_set) / total
 
     def extra_over(self, unit_terms: frozenset[str]) -> list[str]:
-        """The question's terms a unit does not contain."""
-        return [t for t in self.terms if t not in unit_terms]
+        """The question's known terms a unit does not contain.
+
+        Words the index has never seen (typos it could not repair, chat noise) make no
+        FAQ more likely than the procedure: no unit contains them.
+        """
+        return [t for t in self.terms if t not in unit_terms and self.known(t)]
 
 
 def _share_of(question: Question, subset: list[str], covered: frozenset[str]) -> float:
@@ -145,7 +155,7 @@ def select_answer(
     procedures = procedure_candidates(hits, aspects, min_procedure_score)
     if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
         procedures = []  # a follow-up that only shares words with another procedure
-    faqs = [h for h in hits if h.type == "faq" and h.score >= FAQ_MIN_SCORE]
+    faqs = [h for h in hits if h.type == "faq" and h.coverage >= FAQ_MIN_COVERAGE]  # in search order
 
     if procedures:
         base_code, base_terms = procedures[0].code, procedures[0].terms
@@ -155,38 +165,24 @@ def select_answer(
         base_code, base_terms = None, frozenset()
     base_coverage = question.share(base_terms)
     extra = question.extra_over(base_terms)
-    extra_share = 1.0 - base_coverage if question.terms else 0.0
+    total = sum(question.weight(t) for t in question.terms)
+    extra_share = sum(question.weight(t) for t in extra) / total if total else 0.0
+    specific = extra_share >= SPECIFIC_EXTRA_SHARE
 
-    def faq_rank(hit: SearchHit) -> tuple[float, float, float]:
-        linked = base_code is not None and base_code in hit.links
-        return (hit.coverage, _share_of(question, extra, hit.terms) if extra else 0.0, float(linked))
-
-    faqs.sort(key=faq_rank, reverse=True)
-    # FAQs that say what the procedure does not, and at least as much of the question.
-    better = [
-        h
-        for h in faqs
-        if h.coverage >= MIN_ANSWER_COVERAGE
-        and h.coverage >= base_coverage
-        and (not extra or _share_of(question, extra, h.terms) >= FAQ_EXTRA_COVER)
-    ]
-    named = [h for h in faqs if h.name_match >= FAQ_NAMED_MATCH and h.coverage >= max(base_coverage, MIN_ANSWER_COVERAGE)]
-
-    if named and (not procedures or extra_share >= SPECIFIC_EXTRA_SHARE or named[0].coverage > base_coverage):
-        return Selection(Decision.FAQ, faq=named[0], related=[h for h in better if h is not named[0]][:MAX_RELATED])
-
-    specific = base_code is None or extra_share >= SPECIFIC_EXTRA_SHARE
-    if specific and better:
-        best = better[0]
-        runner_up = next((h.coverage for h in better[1:]), 0.0)
-        certain = best.coverage >= FAQ_CERTAIN_COVERAGE and best.coverage - runner_up >= FAQ_CERTAIN_LEAD
-        if certain or base_code is None:
-            return Selection(Decision.FAQ, faq=best, related=better[1 : MAX_RELATED + 1] if not certain else [])
-        return Selection(Decision.PROCEDURE, procedure_code=base_code, related=better[:MAX_RELATED])
+    best = faqs[0] if faqs else None
+    if best is not None:
+        lead = best.coverage - base_coverage
+        covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
+        says_the_extra = specific and covers_extra
+        named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra
+        if base_code is None or lead >= FAQ_COVERAGE_MARGIN or says_the_extra or named:
+            certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
+            related = [] if certain else faqs[1 : MAX_RELATED + 1]
+            return Selection(Decision.FAQ, faq=best, related=related)
 
     if len(procedures) > 1:
         return Selection(Decision.CHOICE, choices=procedures[:3])
-    if base_code is not None:
-        related = [h for h in faqs if specific and h.coverage > 0 and base_code in h.links][:MAX_RELATED]
+    if base_code is not None and (procedures or current_code):
+        related = faqs[:MAX_RELATED] if specific else []
         return Selection(Decision.PROCEDURE, procedure_code=base_code, related=related)
     return Selection(Decision.NONE)

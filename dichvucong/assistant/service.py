@@ -143,7 +143,7 @@ class AssistantService:
         """Rank every FAQ and procedure for ``question`` and choose the answer unit."""
         index = self._search.current_index()
         hits = index.search(question, k=CANDIDATES)
-        terms = Question(index.query_terms(question), index.weight)
+        terms = Question(index.query_terms(question), index.weight, index.is_known)
         current_terms = index.terms_of("procedure", current_code) if current_code else None
         return select_answer(
             terms,
@@ -200,6 +200,8 @@ class AssistantService:
             )
             if procedure is None:
                 return Reply(replies.not_found(self._settings), kind="not_found")
+            if not _has_details(procedure):
+                return Reply(replies.no_details(procedure.name, self._settings), kind="not_found", procedure_code=code)
             address = resolve_address(session, question) if Aspect.PLACE in aspects else None
             text = format_answer(procedure, aspects, address)
         buttons = [Button(_short(h.title), faq_payload(h.code)) for h in (related or [])[:MAX_RELATED]]
@@ -246,6 +248,14 @@ class AssistantService:
     def _procedure_exists(self, code: str) -> bool:
         with self._session_factory() as session:
             return session.scalar(select(Procedure.id).where(Procedure.code == code, Procedure.enabled.is_(True))) is not None
+
+
+def _has_details(procedure: Procedure) -> bool:
+    """False for a bare catalogue entry (a name from the national list, nothing else)."""
+    return bool(
+        procedure.documents or procedure.channels or procedure.steps or procedure.results
+        or procedure.legal_bases or procedure.filing_address or procedure.conditions
+    )
 
 
 def _same_name(one: str, other: str) -> bool:

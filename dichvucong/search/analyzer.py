@@ -40,9 +40,16 @@ QUESTION_PHRASES: tuple[str, ...] = (
     "gom gi", "can nhung giay to nao", "can giay to nao", "giay to nao", "can chuan bi gi", "chuan bi gi",
     "bao gio", "khi nao", "co mat phi khong", "co ton phi khong", "co mat tien khong", "lam gi", "gi",
 )
-_QUESTION_PHRASES = re.compile(
-    r"\b(" + "|".join(p.replace(" ", r"\s+") for p in sorted(QUESTION_PHRASES, key=len, reverse=True)) + r")\b"
-)
+
+def _question_pattern() -> re.Pattern[str]:
+    """Question phrases plus every phrase that names an aspect (they say *what*, not *which*)."""
+    from dichvucong.assistant.aspects import ASPECT_PHRASES
+
+    phrases = set(QUESTION_PHRASES) | {p for group in ASPECT_PHRASES.values() for p in group}
+    return re.compile(r"\b(" + "|".join(p.replace(" ", r"\s+") for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+
+
+_QUESTION_PHRASES = _question_pattern()
 
 
 # Punctuation ends a phrase: no syllable pair is formed across it ("khai sinh, kết hôn").

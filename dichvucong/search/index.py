@@ -29,6 +29,9 @@ class IndexedDoc:
     links: tuple[str, ...] = ()  # an FAQ's procedure codes
     detail: str = ""  # what tells near-identical procedures apart: level, agency or field
     aspects: frozenset[str] = frozenset()  # aspects a procedure holds content for
+    # Texts that help BM25 find the item but do not describe what it is about (an FAQ's
+    # answer): they never count towards how much of a question the item covers.
+    context: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,17 @@ class SearchIndex:
         self.strong_score = strong_score
         self.synonyms = synonyms or Canonicalizer.empty()
         self._doc_terms: list[frozenset[str]] = []
+        self._retrievable: set[str] = set()
         corpus: list[list[str]] = []
         for doc in docs:
             doc_terms: list[str] = []
             for text, weight in doc.texts:
                 doc_terms.extend(analyze(text, self.synonyms) * weight)
-            corpus.append(doc_terms or ["__empty__"])
             self._doc_terms.append(frozenset(doc_terms))
+            for text, weight in doc.context:
+                doc_terms.extend(analyze(text, self.synonyms) * weight)
+            corpus.append(doc_terms or ["__empty__"])
+            self._retrievable.update(doc_terms)
         self._by_key = {(doc.type, doc.code): i for i, doc in enumerate(docs)}
         self._name_terms = [[set(analyze(name, self.synonyms)) for name in (doc.names or (doc.title,))] for doc in docs]
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
@@ -125,6 +132,10 @@ class SearchIndex:
         index = self._by_key.get((doc_type, code))
         return self._doc_terms[index] if index is not None else frozenset()
 
+    def is_known(self, term: str) -> bool:
+        """True when some indexed item contains ``term``."""
+        return term in self._idf
+
     def weight(self, term: str) -> float:
         """How much a query term says: its IDF (unknown words weigh as the rarest)."""
         return self._weight(term)
@@ -132,7 +143,7 @@ class SearchIndex:
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         """Best ``k`` hits for ``query``, best first; empty when nothing relates to it."""
         query_terms = self.query_terms(query)
-        known = [t for t in query_terms if t in self._idf]
+        known = [t for t in query_terms if t in self._retrievable]
         if not known or self._retriever is None:
             return []
         n = min(len(self.docs), max(k * 4, 20))

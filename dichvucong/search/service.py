@@ -42,7 +42,7 @@ def _keyword_text(keywords: str) -> str:
 # name first, then the keywords officials add, then its field and what its documents and
 # conditions mention; an FAQ by its question, its other phrasings, then its tags and answer.
 PROCEDURE_FIELDS = {"name": 3, "keywords": 2, "field": 1, "content": 0}
-FAQ_FIELDS = {"question": 3, "alternatives": 2, "tags": 1, "answer": 0}
+FAQ_FIELDS = {"question": 3, "alternatives": 2, "tags": 1, "answer": 1}
 
 
 def load_synonyms(session: Session) -> Canonicalizer:
@@ -117,11 +117,10 @@ def load_documents(session: Session) -> list[IndexedDoc]:
             (alternatives, FAQ_FIELDS["alternatives"]),
             (" . ".join(f.tags or []), FAQ_FIELDS["tags"]),
         ]
-        if FAQ_FIELDS["answer"]:
-            texts.append((f.answer, FAQ_FIELDS["answer"]))
+        context = ((f.answer, FAQ_FIELDS["answer"]),) if FAQ_FIELDS["answer"] else ()
         names = (f.question, *(f.alt_questions or []))
         links = tuple(f.procedure_codes or [])
-        docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, tuple(texts), names, links))
+        docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, tuple(texts), names, links, context=context))
     return docs
 
 
