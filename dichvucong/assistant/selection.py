@@ -117,14 +117,14 @@ def procedure_candidates(
     """The best procedure, plus rivals too close to tell apart.
 
     A procedure that holds no content for the asked aspects (a bare national name next to
-    the province's full record) is not an answer unit for them when another one is.
+    the province's full record) is not an answer unit for them when another one is. A rival
+    must cover the question about as well as the best, not only score like it.
     """
     candidates = [h for h in hits if h.type == "procedure" and h.score >= min_score and h.coverage >= MIN_ANSWER_COVERAGE]
     wanted = set(aspects) - {"overview"}
-    if wanted:
-        answerable = [h for h in candidates if wanted <= h.aspects]
-        if answerable and answerable[0].rank_score >= candidates[0].rank_score * RIVAL_SCORE_RATIO:
-            candidates = answerable
+    answerable = [h for h in candidates if wanted <= h.aspects and len(h.aspects) > 1]
+    if answerable and answerable[0].rank_score >= candidates[0].rank_score * RIVAL_SCORE_RATIO:
+        candidates = answerable
     if not candidates:
         return []
     best = candidates[0]
@@ -133,6 +133,7 @@ def procedure_candidates(
         for h in candidates[1:4]
         if h.rank_score >= best.rank_score * RIVAL_SCORE_RATIO
         and h.score >= best.score - RIVAL_CONFIDENCE_GAP
+        and h.coverage >= best.coverage - RIVAL_CONFIDENCE_GAP
         and h.name_match >= best.name_match - RIVAL_NAME_MATCH_GAP
     ]
     return [best, *rivals]

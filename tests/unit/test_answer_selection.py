@@ -74,7 +74,8 @@ def test_related_question_button_answers_that_faq_at_once(assistant: AssistantSe
 
 
 def test_near_identical_procedure_names_are_a_choice_with_a_detail(seeded_url: str, tmp_path) -> None:
-    """An imported "Thủ tục chứng thực chữ ký…" next to the demo one is never picked silently."""
+    """An imported "Thủ tục chứng thực chữ ký…" (a full record) next to the demo one is
+    never picked silently: the choice names each one's level."""
     import json
 
     from dichvucong.catalog.importer import import_catalog
@@ -84,7 +85,15 @@ def test_near_identical_procedure_names_are_a_choice_with_a_detail(seeded_url: s
     url = f"sqlite:///{tmp_path / 'twins.db'}"
     upgrade(url)
     seed_database(url)
-    twin = [{"ma_tthc": "1.001590", "ten_tthc": "Thủ tục Chứng thực chữ ký trong các giấy tờ, văn bản", "cap_thuc_hien": "Cấp tỉnh"}]
+    twin = [{
+        "ma_tthc": "1.001590",
+        "ten_tthc": "Thủ tục Chứng thực chữ ký trong các giấy tờ, văn bản",
+        "cap_thuc_hien": "Cấp tỉnh",
+        "linh_vuc": "Chứng thực",
+        "dia_chi_tiep_nhan": "Phòng Tư pháp",
+        "cach_thuc_thuc_hien": [{"hinh_thuc_nop": "Trực tiếp", "thoi_gian": "Trong ngày", "phi_le_phi": "10.000 đồng"}],
+        "tphs": [{"ten_giay_to": "Giấy tờ, văn bản cần chứng thực chữ ký"}],
+    }]
     path = tmp_path / "twin.json"
     path.write_text(json.dumps(twin, ensure_ascii=False), encoding="utf-8")
     factory = get_sessionmaker(url)
