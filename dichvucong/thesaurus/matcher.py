@@ -106,6 +106,12 @@ class Thesaurus:
         chosen.sort()
         return chosen
 
+    def spans(self, syllables: list[str]) -> list[tuple[int, int, SynonymGroupView]]:
+        """``(start, length, group)`` of each phrase found in folded ``syllables``, in order."""
+        if not self._by_phrase:
+            return []
+        return [(start, length, self.groups[owner]) for start, length, owner in self._matches(syllables)]
+
     def groups_in(self, text: str) -> list[SynonymGroupView]:
         """The groups named in ``text`` (each once), in the order they first appear."""
         if not self._by_phrase:

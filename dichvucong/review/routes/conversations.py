@@ -14,6 +14,7 @@ from dichvucong.review.deps import RevealUser, ReviewerUser, TrackerDep
 from dichvucong.review.intents import known_intents
 from dichvucong.review.routes.common import page, query_dict, refresh_summary, review_router
 from dichvucong.review.services import annotations as notes
+from dichvucong.review.services.attach import attachments_of
 from dichvucong.review.services.listing import ConversationFilter, channels, list_conversations
 from dichvucong.review.services.transcript import Transcript, load_transcript, original_text
 from dichvucong.review.tracker import public_source
@@ -46,7 +47,8 @@ def _transcript(request: Request, db: SessionDep, tracker: TrackerDep, sender_id
 
 
 def _transcript_page(request: Request, db: SessionDep, transcript: Transcript) -> Response:
-    return page(request, "transcript.html", {"t": transcript, "intents": known_intents(db)})
+    context = {"t": transcript, "intents": known_intents(db), "attachments": attachments_of(db, transcript.sender_id)}
+    return page(request, "transcript.html", context)
 
 
 @router.get("/conversations/{sender_id:path}")

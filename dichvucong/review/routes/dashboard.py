@@ -13,6 +13,7 @@ from dichvucong.console.deps import ConsoleDep
 from dichvucong.review.deps import ReviewerUser, TrackerDep
 from dichvucong.review.routes.common import page, refresh_summary, review_router
 from dichvucong.review.routes.exports import _download_headers, _stamp
+from dichvucong.review.services.clusters import unanswered_groups
 from dichvucong.review.services.dashboard import (
     DASHBOARD_CSV_HEADER,
     Dashboard,
@@ -47,7 +48,11 @@ def dashboard(
     refresh_summary(db, tracker, ctx)
     period = Period.parse(request.query_params.get("from"), to, DEFAULT_DAYS)
     figures = build_dashboard(db, period)
-    return page(request, "dashboard.html", {"figures": figures, "period": period, "chart_json": chart_data(figures)})
+    context = {
+        "figures": figures, "period": period, "chart_json": chart_data(figures),
+        "question_groups": unanswered_groups(db, period),
+    }
+    return page(request, "dashboard.html", context)
 
 
 @router.get("/dashboard.csv")
