@@ -13,6 +13,7 @@ costs one grouped SQL query and well under a second of Python.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -103,7 +104,11 @@ def open_questions(session: Session, period: Period) -> list[OpenQuestion]:
 
 
 def _negatively_rated(session: Session, period: Period) -> list[ReviewMessage]:
-    """The citizen messages whose answers got a 👎 in the period (the last one typed before it)."""
+    """The citizen messages whose answers got a 👎 in the period (the last one typed before it).
+
+    Two queries whatever the number of ratings: the ratings, then the typed messages of their
+    senders, matched in Python (a rating belongs to the latest message at or before it).
+    """
     query = select(AnswerFeedback.sender_id, AnswerFeedback.answer_timestamp).where(
         AnswerFeedback.rating < 0, AnswerFeedback.answer_timestamp.is_not(None)
     )
@@ -111,15 +116,22 @@ def _negatively_rated(session: Session, period: Period) -> list[ReviewMessage]:
         query = query.where(AnswerFeedback.created_at >= datetime.fromtimestamp(period.start_ts, timezone.utc))
     if period.end_ts is not None:
         query = query.where(AnswerFeedback.created_at < datetime.fromtimestamp(period.end_ts, timezone.utc))
-    found: dict[int, ReviewMessage] = {}
-    for sender_id, answered_at in session.execute(query.order_by(AnswerFeedback.id.desc()).limit(MAX_NEGATIVE)):
-        message = session.scalar(
-            select(M)
-            .where(M.sender_id == sender_id, M.is_payload.is_(False), M.timestamp <= answered_at)
-            .order_by(M.timestamp.desc(), M.event_id.desc())
-            .limit(1)
+    ratings = session.execute(query.order_by(AnswerFeedback.id.desc()).limit(MAX_NEGATIVE)).all()
+    senders = sorted({sender for sender, _ in ratings})
+    by_sender: dict[str, list[ReviewMessage]] = {}
+    for chunk in range(0, len(senders), 400):
+        rows = session.scalars(
+            select(M).where(M.sender_id.in_(senders[chunk : chunk + 400]), M.is_payload.is_(False))
+            .order_by(M.sender_id, M.timestamp, M.event_id)
         )
-        if message is not None:
+        for message in rows:
+            by_sender.setdefault(message.sender_id, []).append(message)
+    found: dict[int, ReviewMessage] = {}
+    for sender, answered_at in ratings:
+        messages = by_sender.get(sender, [])
+        position = bisect_right([m.timestamp for m in messages], answered_at)
+        if position:
+            message = messages[position - 1]
             found[message.event_id] = message
     return list(found.values())
 
