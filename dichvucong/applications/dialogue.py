@@ -15,7 +15,12 @@ from dichvucong.applications.codes import (
     extract_phone_last4,
     looks_like_code_attempt,
 )
-from dichvucong.applications.formatting import format_code_help, format_status, office_only_text, throttled_text
+from dichvucong.applications.formatting import (
+    format_code_help,
+    format_status,
+    office_only_text,
+    throttled_text,
+)
 from dichvucong.applications.lookup import LookupOutcome, StatusLookupService
 from dichvucong.assistant.service import Button, Reply
 from dichvucong.config import Settings

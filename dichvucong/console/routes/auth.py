@@ -10,9 +10,9 @@ from dichvucong.console.deps import ConsoleDep, ConsoleSessionDep, CurrentUser, 
 from dichvucong.console.routes.common import console_router, form_text, safe_next
 from dichvucong.console.security import SESSION_COOKIE, HashingBusy, verify_password
 from dichvucong.console.services import accounts
-from dichvucong.console.transport import client_address
 from dichvucong.console.services.sessions import end_session, start_session
 from dichvucong.console.templating import redirect, render, set_cookie
+from dichvucong.console.transport import client_address
 
 router = console_router()
 

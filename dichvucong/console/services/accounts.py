@@ -11,9 +11,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dichvucong.config import Settings
 from dichvucong.applications.budget import wait_text
-from dichvucong.console.security import HashingBusy, hash_password, needs_rehash, password_problem, verify_password
+from dichvucong.config import Settings
+from dichvucong.console.security import (
+    HashingBusy,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from dichvucong.console.services.throttle import SignInThrottle, address_key, user_key
 from dichvucong.db.base import utcnow
 from dichvucong.db.models import CONSOLE_ROLES, ConsoleSession, ConsoleUser, SecurityAudit
