@@ -179,7 +179,7 @@ def test_cookies_are_secure_and_hsts_sent_over_https(console_settings: Settings,
     with TestClient(create_app(proxied), client=("10.1.2.3", 1)) as http:  # TLS ends at the trusted nginx
         page = http.get("/console/login", headers=https)
         assert "Secure" in page.headers["set-cookie"] and "max-age=31536000" in page.headers["strict-transport-security"]
-        plain = http.get("/console/login", cookies={})  # the same proxy, plain HTTP
+        plain = http.get("/console/login")  # the same proxy, plain HTTP
         assert "strict-transport-security" not in plain.headers
     with TestClient(create_app(proxied), client=("203.0.113.9", 1)) as http:  # anyone else cannot claim HTTPS
         page = http.get("/console/login", headers=https)
