@@ -19,6 +19,8 @@ MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; chars
 ACTION_LABELS = {
     "reveal": "Xem nội dung gốc", "export_csv": "Xuất hội thoại (CSV)", "export_nlu": "Xuất dữ liệu NLU",
     "retention": "Xóa theo thời hạn lưu",
+    "attach_faq": "Gắn câu hỏi vào câu hỏi thường gặp", "attach_procedure": "Gắn câu hỏi vào thủ tục",
+    "attach_thesaurus": "Gắn câu hỏi vào từ đồng nghĩa",
 }
 
 router = review_router()
