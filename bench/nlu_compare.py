@@ -62,7 +62,10 @@ def _replace_classifier(pipeline: Pipeline, replacement: Pipeline) -> Pipeline:
 
 VARIANTS: dict[str, Pipeline] = {
     "diet": [{"name": CLASSIFIER, "epochs": 60, "entity_recognition": False, "constrain_similarities": True, "random_seed": 42}],
-    "logreg": [{"name": "components.logistic_regression_intent.LogisticRegressionIntentClassifier", "max_iter": 200, "random_state": 42}],
+    "logreg": [
+        {"name": "components.logistic_regression_intent.LogisticRegressionIntentClassifier", "solver": "liblinear", "C": 3,
+         "max_iter": 200, "random_state": 42}
+    ],  # fmt: skip
     "sklearn": [
         {"name": "nlu_dense_features.SparseSentenceAsDense"},
         {"name": "SklearnIntentClassifier", "C": [1, 5, 20], "kernels": ["linear"], "num_threads": 1},
@@ -72,15 +75,35 @@ VARIANTS: dict[str, Pipeline] = {
 
 # Alternative featurizer sets (``logreg@words``); the default keeps the project's featurizers.
 FEATURES: dict[str, Pipeline] = {
-    "words": [{"name": "RegexFeaturizer"}, {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2]}],
-    "words3": [{"name": "RegexFeaturizer"}, {"name": "CountVectorsFeaturizer", "ngram_range": [1, 3]}],
+    "words": [{"name": "RegexFeaturizer", "case_sensitive": False}, {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2]}],
+    "words3": [{"name": "RegexFeaturizer", "case_sensitive": False}, {"name": "CountVectorsFeaturizer", "ngram_range": [1, 3]}],
     "char25": [
-        {"name": "RegexFeaturizer"},
+        {"name": "RegexFeaturizer", "case_sensitive": False},
         {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2]},
         {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5},
     ],
+    "char35": [
+        {"name": "RegexFeaturizer", "case_sensitive": False},
+        {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2]},
+        {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 3, "max_ngram": 5},
+    ],
+    "charx": [
+        {"name": "RegexFeaturizer", "case_sensitive": False},
+        {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2]},
+        {"name": "CountVectorsFeaturizer", "analyzer": "char", "min_ngram": 2, "max_ngram": 5},
+    ],
+    "charx6": [
+        {"name": "RegexFeaturizer", "case_sensitive": False},
+        {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2]},
+        {"name": "CountVectorsFeaturizer", "analyzer": "char", "min_ngram": 2, "max_ngram": 6},
+    ],
+    "charx36": [
+        {"name": "RegexFeaturizer", "case_sensitive": False},
+        {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2]},
+        {"name": "CountVectorsFeaturizer", "analyzer": "char", "min_ngram": 3, "max_ngram": 6},
+    ],
     "binary": [
-        {"name": "RegexFeaturizer"},
+        {"name": "RegexFeaturizer", "case_sensitive": False},
         {"name": "CountVectorsFeaturizer", "ngram_range": [1, 2], "use_shared_vocab": False},
         {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4, "min_df": 2},
     ],

@@ -78,7 +78,7 @@ class ApplicationCodeIntent(GraphComponent, IntentClassifier):
         """The component's default config."""
         return {
             # The intent whose rule starts (or resumes) the status lookup form.
-            "intent": "inform_code",
+            "intent": "check_status",
             # Predictions that already start the lookup and are left as they are.
             "lookup_intents": ["check_status", "inform_code", "inform_digits"],
         }

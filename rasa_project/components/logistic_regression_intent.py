@@ -7,8 +7,10 @@ dimensions``): at training time for such an example, at run time for such a mess
 would then get no answer at all. Here a message without features becomes a row of zeros
 (the classifier then returns its prior, usually below the fallback threshold).
 
-``C`` (inverse regularisation strength, scikit-learn's name) is configurable; Rasa fixes it
-at 1.0.
+``C`` (inverse regularisation strength, scikit-learn's name) and ``class_weight`` are
+configurable; Rasa fixes them at 1.0 and "balanced". ``normalize`` scales each message's feature row to unit length (L2) before the
+model sees it, so a long message with many character n-grams does not outweigh a short one
+(the usual tf normalisation for linear text classifiers).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.preprocessing import normalize
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -29,12 +32,12 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The component's default config (Rasa's, plus ``C``)."""
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "normalize": False, "class_weight": "balanced"}
 
     def __init__(self, config: dict[str, Any], name: str, model_storage: Any, resource: Any) -> None:
         """Builds the scikit-learn model as Rasa does, with the configured ``C``."""
         super().__init__(config, name, model_storage, resource)
-        self.clf.set_params(C=float(self.config["C"]))
+        self.clf.set_params(C=float(self.config["C"]), class_weight=self.config["class_weight"])
 
     @staticmethod
     def _row(message: Message) -> csr_matrix | None:
@@ -50,7 +53,8 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
         width = getattr(self.clf, "n_features_in_", None)
         if width is None:
             width = max((row.shape[1] for row in rows if row is not None), default=0)
-        return vstack(
+        matrix = vstack(
             [row if row is not None and row.shape[1] == width else csr_matrix((1, width)) for row in rows],
             format="csr",
         )
+        return normalize(matrix) if self.config["normalize"] else matrix

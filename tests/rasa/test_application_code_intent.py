@@ -97,11 +97,11 @@ def test_a_code_always_starts_the_lookup(component: ApplicationCodeIntent, text:
     message = _predicted(text, [(predicted, 0.6), ("check_status", 0.3), ("inform_code", 0.1)])
     component.process([message])
 
-    assert message.get(INTENT) == {"name": "inform_code", "confidence": 1.0}
+    assert message.get(INTENT) == {"name": "check_status", "confidence": 1.0}
     ranking = [item["name"] for item in message.get(INTENT_RANKING_KEY)]
-    assert ranking == ["inform_code", predicted, "check_status"], "the classifier's ranking stays below"
+    assert ranking == ["check_status", predicted, "inform_code"], "the classifier's ranking stays below"
     assert message.get(OVERRIDE_KEY) == {"reason": "application_code", "predicted": predicted}
-    assert message.as_dict(only_output_properties=True)[INTENT]["name"] == "inform_code"
+    assert message.as_dict(only_output_properties=True)[INTENT]["name"] == "check_status"
 
 
 @pytest.mark.parametrize("predicted", ["check_status", "inform_code", "inform_digits"])
@@ -124,15 +124,15 @@ def test_without_a_code_the_prediction_is_kept(component: ApplicationCodeIntent,
 
 def test_no_classifier_output_and_other_intent_name(tmp_path: Path) -> None:
     component = ApplicationCodeIntent.create(
-        {"intent": "check_status", "lookup_intents": []},
+        {"intent": "inform_code", "lookup_intents": []},
         LocalModelStorage(tmp_path),
         Resource("x"),
         ExecutionContext(GraphSchema({}), "test"),
     )
     message = _predicted("000.21.10.H51-261118-0001 nhé", [])
     component.process([message])
-    assert message.get(INTENT) == {"name": "check_status", "confidence": 1.0}
-    assert message.get(INTENT_RANKING_KEY) == [{"name": "check_status", "confidence": 1.0}]
+    assert message.get(INTENT) == {"name": "inform_code", "confidence": 1.0}
+    assert message.get(INTENT_RANKING_KEY) == [{"name": "inform_code", "confidence": 1.0}]
 
 
 NLU_YAML = """\
@@ -162,8 +162,6 @@ nlu:
     - hồ sơ em nộp hôm trước xong chưa
     - kiểm tra tình trạng hồ sơ
     - hồ sơ của tôi có kết quả chưa
-- intent: inform_code
-  examples: |
     - mã hồ sơ là 000.00.19.H12-250918-0031
     - 000.00.04.H51-251120-0007
     - đây 000.00.07.H40-250820-0015
