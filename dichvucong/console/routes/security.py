@@ -6,7 +6,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from dichvucong.applications.budget import CodeBudget, wait_text
-from dichvucong.console.deps import AdminUser, ConsoleDep, CurrentUser, FormDep
+from dichvucong.console.deps import ConsoleDep, CurrentUser, FormDep
+from dichvucong.console.errors import Forbidden
 from dichvucong.console.routes.common import console_router, form_text
 from dichvucong.console.templating import redirect, render
 
@@ -26,8 +27,10 @@ def locked_codes(request: Request, user: CurrentUser, ctx: ConsoleDep) -> Respon
 
 
 @router.post("/codes/{row_id}/lift")
-def lift_lock(request: Request, row_id: int, user: AdminUser, form: FormDep, ctx: ConsoleDep) -> Response:
+def lift_lock(request: Request, row_id: int, user: CurrentUser, form: FormDep, ctx: ConsoleDep) -> Response:
     """After checking the citizen's ID at the office: the code can be looked up online again."""
+    if user.role != "admin":
+        raise Forbidden("Chỉ quản trị viên mới được mở lại tra cứu cho một mã hồ sơ (sau khi kiểm tra giấy tờ tùy thân).")
     masked = code_budget(request, ctx).lift(row_id, user.username, form_text(form, "note")[:500])
     if masked is None:
         return redirect(request, "/console/security/codes", "Không tìm thấy mã này (có thể đã được mở).", "info")
