@@ -1,4 +1,5 @@
-"""After `rasa test nlu --cross-validation`: intent accuracy for accented vs unaccented examples.
+"""After `rasa test nlu --cross-validation`: accuracy for accented vs unaccented examples and
+the most frequent confusions (true intent -> predicted intent).
 
     python bench/nlu_accent_report.py var/nlu-eval
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -24,13 +26,23 @@ def training_examples() -> list[str]:
     return examples
 
 
+def confusions(errors: list[dict], top: int = 10) -> list[tuple[str, int]]:
+    """The most frequent ``true -> predicted`` pairs among the misclassified examples."""
+    pairs = Counter(f"{e['intent']} -> {(e.get('intent_prediction') or {}).get('name')}" for e in errors)
+    return pairs.most_common(top)
+
+
 def main(results_dir: Path) -> None:
-    errors = {e["text"] for e in json.loads((results_dir / "intent_errors.json").read_text(encoding="utf-8"))}
+    error_list = json.loads((results_dir / "intent_errors.json").read_text(encoding="utf-8"))
+    errors = {e["text"] for e in error_list}
     groups: dict[str, list[bool]] = {"accented": [], "unaccented": []}
     for text in training_examples():
         groups["accented" if has_diacritics(text) else "unaccented"].append(text not in errors)
     for name, results in groups.items():
         print(f"{name:10}: {sum(results) / len(results):.3f} intent accuracy over {len(results)} examples")
+    print("most frequent confusions (true -> predicted):")
+    for pair, count in confusions(error_list):
+        print(f"  {count:3}  {pair}")
 
 
 if __name__ == "__main__":

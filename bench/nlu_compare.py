@@ -210,17 +210,17 @@ def cross_validate(config_path: Path, folds: int, seed: int, workdir: Path) -> d
         predictions = [_predicted_intent(r) for r in results]
         y_pred += [p[0] for p in predictions]
         fell_back += [p[2] for p in predictions]
-    accented = [t == p for t, p, x in zip(y_true, y_pred, texts) if _has_diacritics(x)]
-    plain = [t == p for t, p, x in zip(y_true, y_pred, texts) if not _has_diacritics(x)]
-    errors = [{"text": x, "intent": t, "predicted": p} for t, p, x in zip(y_true, y_pred, texts) if t != p]
+    accented = [t == p for t, p, x in zip(y_true, y_pred, texts, strict=True) if _has_diacritics(x)]
+    plain = [t == p for t, p, x in zip(y_true, y_pred, texts, strict=True) if not _has_diacritics(x)]
+    errors = [{"text": x, "intent": t, "predicted": p} for t, p, x in zip(y_true, y_pred, texts, strict=True) if t != p]
     return {
         "examples": len(y_true),
         "accuracy": accuracy_score(y_true, y_pred),
         "macro_f1": f1_score(y_true, y_pred, average="macro"),
         "accented_accuracy": sum(accented) / max(1, len(accented)),
         "unaccented_accuracy": sum(plain) / max(1, len(plain)),
-        "correct_but_fallback": sum(f for t, p, f in zip(y_true, y_pred, fell_back) if t == p) / len(y_true),
-        "wrong_and_answered": sum(not f for t, p, f in zip(y_true, y_pred, fell_back) if t != p) / len(y_true),
+        "correct_but_fallback": sum(f for t, p, f in zip(y_true, y_pred, fell_back, strict=True) if t == p) / len(y_true),
+        "wrong_and_answered": sum(not f for t, p, f in zip(y_true, y_pred, fell_back, strict=True) if t != p) / len(y_true),
         "confusions": Counter(f"{e['intent']} -> {e['predicted']}" for e in errors).most_common(12),
         "errors": errors,
         "cv_seconds": time.perf_counter() - started,
