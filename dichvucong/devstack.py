@@ -165,6 +165,9 @@ def services(config: StackConfig) -> list[Service]:
             [
                 str(APP_BIN / "python"), "-m", "uvicorn", "dichvucong.api.app:create_app", "--factory",
                 "--host", "0.0.0.0", "--port", str(config.console_port),
+                # Client addresses come from the socket (or CONSOLE_TRUSTED_PROXIES), never
+                # from a header a client may set: the sign-in throttle is keyed on them.
+                "--no-proxy-headers",
             ],
             PROJECT_ROOT,
             f"http://127.0.0.1:{config.console_port}/health",
