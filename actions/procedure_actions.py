@@ -56,3 +56,14 @@ class ActionClarify(Action):
             current_code=tracker.get_slot("procedure_code"),
         )
         return send(dispatcher, reply)
+
+
+class ActionAnswerOutOfScope(Action):
+    """"Out of scope" by NLU: answer if the catalogue plainly covers it, else say what we do."""
+
+    def name(self) -> str:
+        return "action_answer_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        reply = assistant().answer_out_of_scope(tracker.latest_message.get("text") or "")
+        return send(dispatcher, reply)

@@ -338,8 +338,13 @@ def main(argv: list[str] | None = None) -> int:
                 tracker_db=workdir / "tracker.db",
                 log_dir=workdir / "log",
             )
-            with running_stack(config, startup_timeout=300):
-                run_sets(lambda name: chat_answerer(config.rasa_port, f"eval-{name}"))
+            try:
+                with running_stack(config, startup_timeout=300):
+                    run_sets(lambda name: chat_answerer(config.rasa_port, f"eval-{name}"))
+            except (RuntimeError, TimeoutError):
+                for log in sorted(config.log_dir.glob("*.log")):
+                    print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
+                raise
         else:
             run_sets(lambda name: in_process_answerer(url))
 

@@ -54,10 +54,24 @@ def commune_key(commune: str, province: str) -> str:
     return f"{fold(commune)}|{province_key}"
 
 
+# Words that follow "xã"/"phường" in a sentence without naming one ("xã tôi vừa sáp nhập",
+# "nộp ở phường khác", "xã nào"): no address starts there.
+_NOT_A_NAME = frozenset(
+    "toi minh em anh chi ban nha khac nao nay do kia minh cu moi o cua thi la co ma va voi se da dang vua "
+    "noi cho de bi duoc ko khong hay hoac nen thuoc gan ben".split()
+)
+
+
+def _is_common_word_after(text: str, match: re.Match[str]) -> bool:
+    following = text[match.end() - 1 :].split(maxsplit=1)
+    word = fold(following[0]) if following else ""
+    return word in _NOT_A_NAME
+
+
 def extract_address(text: str) -> str | None:
     """The address part of a message, from the first unit word to the end of the address."""
     text = nfc(text)
-    start = _UNIT_START.search(text)
+    start = next((m for m in _UNIT_START.finditer(text) if not _is_common_word_after(text, m)), None)
     if not start:
         return None
     rest = text[start.start() :]

@@ -80,3 +80,10 @@ def no_details(procedure_name: str, settings: Settings) -> str:
         f"(giấy tờ, lệ phí, nơi nộp). Bạn xem trên Cổng Dịch vụ công: {settings.portal_url}, "
         f"hoặc gọi tổng đài {settings.hotline} để được hướng dẫn."
     )
+
+
+def out_of_scope(settings: Settings) -> str:
+    return (
+        "Xin lỗi, tôi chỉ hỗ trợ thông tin về thủ tục hành chính và dịch vụ công. Bạn muốn hỏi thủ tục nào ạ? "
+        f"Việc khác bạn gọi tổng đài {settings.hotline} hoặc xem Cổng Dịch vụ công: {settings.portal_url}"
+    )

@@ -57,8 +57,32 @@ RIVAL_CONFIDENCE_GAP = 0.05
 RIVAL_NAME_MATCH_GAP = 0.1
 #: With a procedure in context, another procedure replaces it only when its name is said.
 SWITCH_MIN_NAME_MATCH = 0.25
+#: A message NLU called out of scope is still answered when the catalogue clearly holds it:
+#: the unit must contain this share of the question, which must have this many terms.
+OUT_OF_SCOPE_MIN_COVERAGE = 0.6
+OUT_OF_SCOPE_MIN_TERMS = 3
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
+
+
+#: ... and when it is not, a message whose words still reach this share of some unit is an
+#: administrative question the catalogue lacks ("not found, ask here"), not small talk.
+ADMINISTRATIVE_MIN_COVERAGE = 0.5
+
+
+def looks_administrative(question: Question, hits: list[SearchHit]) -> bool:
+    """True when the message shares real content with some procedure or FAQ."""
+    if len({t for t in question.terms if question.known(t)}) < OUT_OF_SCOPE_MIN_TERMS:
+        return False
+    return any(h.coverage >= ADMINISTRATIVE_MIN_COVERAGE for h in hits)
+
+
+def clearly_in_catalogue(question: Question, selection: Selection) -> bool:
+    """True when a message classified as out of scope is plainly about a unit we hold."""
+    unit = selection.faq if selection.decision is Decision.FAQ else selection.procedure
+    if unit is None or len(set(question.terms)) < OUT_OF_SCOPE_MIN_TERMS:
+        return False
+    return unit.coverage >= OUT_OF_SCOPE_MIN_COVERAGE
 
 
 class Decision(str, Enum):
@@ -77,6 +101,7 @@ class Selection:
     decision: Decision
     faq: SearchHit | None = None
     procedure_code: str | None = None
+    procedure: SearchHit | None = None
     choices: list[SearchHit] = field(default_factory=list)
     related: list[SearchHit] = field(default_factory=list)
 
@@ -185,5 +210,6 @@ def select_answer(
         return Selection(Decision.CHOICE, choices=procedures[:3])
     if base_code is not None and (procedures or current_code):
         related = faqs[:MAX_RELATED] if specific else []
-        return Selection(Decision.PROCEDURE, procedure_code=base_code, related=related)
+        chosen = procedures[0] if procedures else None
+        return Selection(Decision.PROCEDURE, procedure_code=base_code, procedure=chosen, related=related)
     return Selection(Decision.NONE)

@@ -20,7 +20,15 @@ from dichvucong.assistant import replies
 from dichvucong.assistant.aspects import ASPECT_INTENTS, ASPECT_LABELS, Aspect, aspects_for
 from dichvucong.assistant.formatting import format_answer, format_aspect
 from dichvucong.assistant.input_check import clean_question, input_problem
-from dichvucong.assistant.selection import MAX_RELATED, Decision, Question, Selection, select_answer
+from dichvucong.assistant.selection import (
+    MAX_RELATED,
+    Decision,
+    Question,
+    Selection,
+    clearly_in_catalogue,
+    looks_administrative,
+    select_answer,
+)
 from dichvucong.config import Settings
 from dichvucong.db.models import Faq, Procedure
 from dichvucong.search import SearchHit, SearchService
@@ -133,6 +141,22 @@ class AssistantService:
             return self._reply_for(selection, aspects, question)
         buttons = [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in (Aspect.DOCUMENTS, Aspect.FEE, Aspect.TIME, Aspect.PLACE)]
         return Reply(replies.unclear(self._settings), kind="clarify", buttons=buttons if current_code else [])
+
+    def answer_out_of_scope(self, text: str) -> Reply:
+        """NLU thought the message is not about procedures: answer only when the catalogue
+        plainly holds it (the citizen described a situation the classifier did not know),
+        else say what the assistant is for."""
+        question = clean_question(text)
+        if input_problem(question) is None:
+            aspects = aspects_for(None, question)
+            index = self._search.current_index()
+            terms = Question(index.query_terms(question), index.weight, index.is_known)
+            selection = self._select(question, None, aspects)
+            if selection.decision in (Decision.FAQ, Decision.PROCEDURE) and clearly_in_catalogue(terms, selection):
+                return self._reply_for(selection, aspects, question)
+            if looks_administrative(terms, index.search(question, k=CANDIDATES)):
+                return Reply(replies.not_found(self._settings), kind="not_found")
+        return Reply(replies.out_of_scope(self._settings), kind="out_of_scope")
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         """Raw search, for the API and the console."""
