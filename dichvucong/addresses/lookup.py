@@ -57,8 +57,7 @@ def commune_key(commune: str, province: str) -> str:
 # Words that follow "xã"/"phường" in a sentence without naming one ("xã tôi vừa sáp nhập",
 # "nộp ở phường khác", "xã nào"): no address starts there.
 _NOT_A_NAME = frozenset(
-    "toi minh em anh chi ban nha khac nao nay do kia minh cu moi o cua thi la co ma va voi se da dang vua "
-    "noi cho de bi duoc ko khong hay hoac nen thuoc gan ben".split()
+    ["toi", "minh", "em", "anh", "chi", "ban", "nha", "khac", "nao", "nay", "do", "kia", "minh", "cu", "moi", "o", "cua", "thi", "la", "co", "ma", "va", "voi", "se", "da", "dang", "vua", "noi", "cho", "de", "bi", "duoc", "ko", "khong", "hay", "hoac", "nen", "thuoc", "gan", "ben"]
 )
 
 
