@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -256,6 +257,16 @@ def measure(variant: str, folds: int, seed: int, messages: int, out: Path, full:
     """All figures of one variant (``full=False``: cross-validation only)."""
     base = yaml.safe_load((RASA_DIR / "config.yml").read_text(encoding="utf-8"))
     workdir = Path(tempfile.mkdtemp(prefix=f"nlu-{variant}-"))
+    os.environ["RASA_CACHE_DIRECTORY"] = str(workdir / "cache")  # not ./.rasa, and never reused
+    try:
+        return _measure(variant, folds, seed, messages, out, full, base, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _measure(
+    variant: str, folds: int, seed: int, messages: int, out: Path, full: bool, base: dict[str, Any], workdir: Path
+) -> dict[str, Any]:
     config_path = workdir / "config.yml"
     config_path.write_text(yaml.safe_dump(variant_config(base, variant), allow_unicode=True, sort_keys=False), encoding="utf-8")
     report: dict[str, Any] = {"variant": variant, "load_before": os.getloadavg(), "fallback_threshold": _threshold(variant_config(base, variant))}
