@@ -20,7 +20,9 @@ FALLBACK_INTENT = "nlu_fallback"
 CLARIFY_ACTION = "action_clarify"
 HUMAN_INTENT = "ask_human"
 ANSWER_SLOTS = ("procedure_code", "faq_id", "last_answer_kind")
-UNANSWERED_KINDS = ("not_found", "clarify")
+UNANSWERED_KINDS = ("not_found", "clarify", "out_of_scope")
+#: Replies that leave the citizen without an answer (the conversation is not contained).
+NOT_ANSWERED_KINDS = ("not_found", "out_of_scope")
 PAYLOAD_LABELS = {POSITIVE_PAYLOAD: "👍 Hữu ích", NEGATIVE_PAYLOAD: "👎 Chưa đúng"}
 
 

@@ -108,6 +108,8 @@ def unanswered_reason(session: Session, message: ReviewMessage) -> str | None:
         return "Trợ lý trả lời “không tìm thấy”"
     if message.answer_kind == "clarify" or message.fallback:
         return "Trợ lý không hiểu, phải hỏi lại"
+    if message.answer_kind == "out_of_scope":
+        return "Trợ lý coi là ngoài phạm vi hỗ trợ"
     if negatively_rated(session, message):
         return "Người dân bấm 👎 “chưa đúng”"
     return None

@@ -83,7 +83,7 @@ def build_dashboard(session: Session, period: Period) -> Dashboard:
     flags = (
         select(
             M.sender_id,
-            func.max(case((or_(M.fallback.is_(True), M.asked_human.is_(True), M.answer_kind == "not_found"), 1), else_=0)).label("bad"),
+            func.max(case((or_(M.fallback.is_(True), M.asked_human.is_(True), M.answer_kind.in_(ev.NOT_ANSWERED_KINDS)), 1), else_=0)).label("bad"),
             func.max(case((M.asked_human.is_(True), 1), else_=0)).label("human"),
         )
         .where(*where)
