@@ -56,12 +56,18 @@ def test_fee_correction_reaches_the_bot(stack: StackConfig, official: httpx.Clie
     with get_sessionmaker(stack.database_url)() as session:
         procedure_id = session.scalar(select(Procedure.id).where(Procedure.code == "1.012354"))
     fields = form_fields(official.get(f"/console/procedures/{procedure_id}/edit").text)
+    original = dict(fields)
     for key in [k for k in fields if k.endswith("-fee_text")]:
         fields[key] = "Lệ phí: 55.000 Đồng/thẻ"
     saved = official.post(f"/console/procedures/{procedure_id}/edit", data=fields)
     assert saved.status_code == 303, saved.text[:1500]
     seconds, reply = wait_for_answer("live-fee", stack, question, "55.000 đồng")
     print(f"new fee answered {seconds:.2f}s after the save")
+    # Put the official fee back: the run's other tests share this stack's catalogue.
+    restore = form_fields(official.get(f"/console/procedures/{procedure_id}/edit").text)
+    for key in [k for k in restore if k.endswith("-fee_text")]:
+        restore[key] = original[key]
+    assert official.post(f"/console/procedures/{procedure_id}/edit", data=restore).status_code == 303
     assert seconds <= DEADLINE_SECONDS, f"old answer after {DEADLINE_SECONDS}s: {reply}"
 
 

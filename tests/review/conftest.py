@@ -38,7 +38,7 @@ from tests.stack import Citizen
 PHONE = "0912345678"
 CODE = "000.00.04.H51-251120-0007"
 PERSONAL_TEXT = f"số điện thoại của tôi là {PHONE}, hồ sơ {CODE} sao rồi"
-UNCLEAR_CANDIDATES = ["cho hỏi", "??", "blah blah"]  # the first the model does not understand is used
+UNCLEAR_CANDIDATES = ["cho hỏi", "blah blah", "ừm cái đó đó", "??"]  # the first the model does not understand is used
 
 
 @dataclass

@@ -72,7 +72,7 @@ def test_rest_input_channel_and_metadata_from_the_body_are_ignored(stack: StackC
     sender = f"spoof-{uuid.uuid4().hex[:8]}"
     body = {"sender": sender, "message": QUESTION, "input_channel": "telegram", "metadata": {"channel": "telegram"}}
     response = httpx.post(rasa(stack, "/webhooks/rest/webhook"), json=body, timeout=60)
-    assert response.status_code == 200 and "70.000" in json.dumps(response.json(), ensure_ascii=False)
+    assert response.status_code == 200 and "Lệ phí — Cấp lại thẻ căn cước" in json.dumps(response.json(), ensure_ascii=False)
     [event] = user_events(stack, sender)
     assert event["input_channel"] == "rest"
     assert (event.get("metadata") or {}).get("channel") != "telegram"
@@ -102,7 +102,7 @@ def test_a_widget_session_continues_its_own_conversation_only(stack: StackConfig
     other_id = TokenSigner(stack.widget_token_secret).verify(other).session_id
 
     reply = web_say(stack, token, QUESTION, sender=f"web:{other_id}", input_channel="telegram")
-    assert reply.status_code == 200 and "70.000" in json.dumps(reply.json(), ensure_ascii=False)
+    assert reply.status_code == 200 and "Lệ phí — Cấp lại thẻ căn cước" in json.dumps(reply.json(), ensure_ascii=False)
     renewed = new_session(stack, renew=token).json()["token"]
     assert TokenSigner(stack.widget_token_secret).verify(renewed).session_id == session_id
     follow_up = web_say(stack, renewed, "còn giấy tờ thì cần những gì?")
