@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from dichvucong.formula_guard import unguard_cell
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -56,3 +60,36 @@ def describe_validation_error(exc: Exception) -> str:
             parts.append(f"{location}: {error.get('msg', '')}" if location else str(error.get("msg", "")))
         return "; ".join(parts)
     return str(exc)
+
+
+def read_table_rows(
+    path: Path, required: tuple[str, ...], error: type[ValueError]
+) -> Iterator[tuple[str, Any]]:
+    """Yield ``(label, row)`` from a .csv or .jsonl file; a bad JSON line yields an error row.
+
+    CSV needs the ``required`` columns; cells our own exports guarded against spreadsheet
+    formulas are read back as written. Problems with the whole file raise ``error`` with a
+    Vietnamese message.
+    """
+    suffix = path.suffix.lower()
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError as exc:
+        raise error(f"Không tìm thấy tệp {path}.") from exc
+    with handle:
+        if suffix == ".csv":
+            reader = csv.DictReader(handle)
+            if not reader.fieldnames or not set(required) <= {f.strip() for f in reader.fieldnames}:
+                raise error(f"Tệp CSV cần có ít nhất các cột: {', '.join(required)}.")
+            for line_no, row in enumerate(reader, start=2):
+                yield f"dòng {line_no}", {k.strip(): unguard_cell(v) if isinstance(v, str) else v for k, v in row.items() if k}
+        elif suffix in {".jsonl", ".ndjson"}:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield f"dòng {line_no}", json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield f"dòng {line_no}", ValueError(f"JSON không hợp lệ: {exc.msg}")
+        else:
+            raise error("Chỉ nhận tệp .csv hoặc .jsonl.")

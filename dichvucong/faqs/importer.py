@@ -7,9 +7,7 @@ Without an ``id``, the question itself (accent- and case-insensitive) identifies
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dichvucong.db.models import Faq
-from dichvucong.formula_guard import unguard_cell
 from dichvucong.importing import (
     ImportReport,
     ProgressCallback,
     SkippedRecord,
     content_hash,
     describe_validation_error,
+    read_table_rows,
 )
 from dichvucong.text.normalize import collapse_spaces, fold
 
@@ -90,28 +88,7 @@ class FaqRecord(BaseModel):
 
 def read_rows(path: Path) -> Iterator[tuple[str, Any]]:
     """Yield ``(label, row)`` from a .csv or .jsonl file; a bad JSON line yields an error row."""
-    suffix = path.suffix.lower()
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError as exc:
-        raise FaqFileError(f"Không tìm thấy tệp {path}.") from exc
-    with handle:
-        if suffix == ".csv":
-            reader = csv.DictReader(handle)
-            if not reader.fieldnames or not {"question", "answer"} <= {f.strip() for f in reader.fieldnames}:
-                raise FaqFileError("Tệp CSV cần có ít nhất hai cột: question, answer.")
-            for line_no, row in enumerate(reader, start=2):  # our exports guard formula-looking cells
-                yield f"dòng {line_no}", {k.strip(): unguard_cell(v) if isinstance(v, str) else v for k, v in row.items() if k}
-        elif suffix in {".jsonl", ".ndjson"}:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield f"dòng {line_no}", json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield f"dòng {line_no}", ValueError(f"JSON không hợp lệ: {exc.msg}")
-        else:
-            raise FaqFileError("Chỉ nhận tệp .csv hoặc .jsonl.")
+    return read_table_rows(path, ("question", "answer"), FaqFileError)
 
 
 def apply_faq(session: Session, record: FaqRecord, source_hash: str) -> str:
