@@ -62,6 +62,9 @@ def describe_validation_error(exc: Exception) -> str:
     return str(exc)
 
 
+_COUNT_WORDS = {1: "một", 2: "hai", 3: "ba", 4: "bốn", 5: "năm"}
+
+
 def read_table_rows(
     path: Path, required: tuple[str, ...], error: type[ValueError]
 ) -> Iterator[tuple[str, Any]]:
@@ -80,7 +83,8 @@ def read_table_rows(
         if suffix == ".csv":
             reader = csv.DictReader(handle)
             if not reader.fieldnames or not set(required) <= {f.strip() for f in reader.fieldnames}:
-                raise error(f"Tệp CSV cần có ít nhất các cột: {', '.join(required)}.")
+                count = _COUNT_WORDS.get(len(required), str(len(required)))
+                raise error(f"Tệp CSV cần có ít nhất {count} cột: {', '.join(required)}.")
             for line_no, row in enumerate(reader, start=2):
                 yield f"dòng {line_no}", {k.strip(): unguard_cell(v) if isinstance(v, str) else v for k, v in row.items() if k}
         elif suffix in {".jsonl", ".ndjson"}:
