@@ -125,21 +125,15 @@ def build_database(workdir: Path, with_distractors: bool) -> str:
     return url
 
 
-def load_plain_documents(session, load_documents):  # type: ignore[no-untyped-def]
-    """The baseline: BM25 over procedure names/keywords and FAQ questions, no thesaurus,
-    no field weights beyond the original ones, no FAQ answers or procedure contents."""
-    from dichvucong.search import service
+def load_plain_documents(session):  # type: ignore[no-untyped-def]
+    """The baseline: BM25 over procedure names/keywords and FAQ questions, no thesaurus, no
+    FAQ answers."""
+    from dichvucong.search.service import load_documents
 
-    if not hasattr(service, "PROCEDURE_FIELDS"):  # an older checkout measured as "before"
-        return load_documents(session)
-    saved = dict(service.PROCEDURE_FIELDS), dict(service.FAQ_FIELDS)
-    service.PROCEDURE_FIELDS.update(name=3, keywords=2, field=1, content=0)
-    service.FAQ_FIELDS.update(question=3, alternatives=2, tags=1, answer=0)
     try:
+        return load_documents(session, faq_answers=False)
+    except TypeError:  # an older checkout measured as "before"
         return load_documents(session)
-    finally:
-        service.PROCEDURE_FIELDS.update(saved[0])
-        service.FAQ_FIELDS.update(saved[1])
 
 
 def load_catalogue(url: str) -> Catalogue:
@@ -297,11 +291,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({time.perf_counter() - started:.1f} s)", flush=True)
         from dichvucong.assistant.input_check import clean_question
         from dichvucong.search.index import SearchIndex
-        from dichvucong.search.service import load_documents
-
         searcher = SearchService(get_sessionmaker(url))
         with get_sessionmaker(url)() as session:
-            plain = SearchIndex(load_plain_documents(session, load_documents))
+            plain = SearchIndex(load_plain_documents(session))
 
         def search(question: str) -> list:  # type: ignore[type-arg]
             return searcher.search(clean_question(question), k=3)

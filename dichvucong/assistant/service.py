@@ -149,12 +149,11 @@ class AssistantService:
         question = clean_question(text)
         if input_problem(question) is None:
             aspects = aspects_for(None, question)
-            index = self._search.current_index()
-            terms = Question(index.query_terms(question), index.weight, index.is_known)
-            selection = self._select(question, None, aspects)
+            terms, hits = self._rank(question)
+            selection = self._select(question, None, aspects, ranked=(terms, hits))
             if selection.decision in (Decision.FAQ, Decision.PROCEDURE) and clearly_in_catalogue(terms, selection):
                 return self._reply_for(selection, aspects, question)
-            if looks_administrative(terms, index.search(question, k=CANDIDATES)):
+            if looks_administrative(terms, hits):
                 return Reply(replies.not_found(self._settings), kind="not_found")
         return Reply(replies.out_of_scope(self._settings), kind="out_of_scope")
 
@@ -163,11 +162,23 @@ class AssistantService:
         return self._search.search(clean_question(query), k=k)
 
     # -- matching ---------------------------------------------------------------------------
-    def _select(self, question: str, current_code: str | None, aspects: list[Aspect]) -> Selection:
-        """Rank every FAQ and procedure for ``question`` and choose the answer unit."""
+    def _rank(self, question: str) -> tuple[Question, list[SearchHit]]:
+        """The question's terms and every FAQ and procedure ranked for it (analysed once)."""
         index = self._search.current_index()
-        hits = index.search(question, k=CANDIDATES)
-        terms = Question(index.query_terms(question), index.weight, index.is_known)
+        query_terms = index.query_terms(question)
+        hits = index.search(question, k=CANDIDATES, query_terms=query_terms)
+        return Question(query_terms, index.weight, index.is_known), hits
+
+    def _select(
+        self,
+        question: str,
+        current_code: str | None,
+        aspects: list[Aspect],
+        ranked: tuple[Question, list[SearchHit]] | None = None,
+    ) -> Selection:
+        """Choose the answer unit for ``question`` (``ranked``: its :meth:`_rank`, if done)."""
+        terms, hits = ranked or self._rank(question)
+        index = self._search.current_index()
         current_terms = index.terms_of("procedure", current_code) if current_code else None
         return select_answer(
             terms,

@@ -140,9 +140,13 @@ class SearchIndex:
         """How much a query term says: its IDF (unknown words weigh as the rarest)."""
         return self._weight(term)
 
-    def search(self, query: str, k: int = 5) -> list[SearchHit]:
-        """Best ``k`` hits for ``query``, best first; empty when nothing relates to it."""
-        query_terms = self.query_terms(query)
+    def search(self, query: str, k: int = 5, query_terms: list[str] | None = None) -> list[SearchHit]:
+        """Best ``k`` hits for ``query``, best first; empty when nothing relates to it.
+
+        ``query_terms`` (from :meth:`query_terms`) saves analysing the query again.
+        """
+        if query_terms is None:
+            query_terms = self.query_terms(query)
         known = [t for t in query_terms if t in self._retrievable]
         if not known or self._retriever is None:
             return []

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dichvucong.db.models import (
     Faq,
@@ -39,10 +39,13 @@ def _keyword_text(keywords: str) -> str:
 
 
 # Field weights: how many times a field's terms count in BM25. A procedure is found by its
-# name first, then the keywords officials add, then its field and what its documents and
-# conditions mention; an FAQ by its question, its other phrasings, then its tags and answer.
-PROCEDURE_FIELDS = {"name": 3, "keywords": 2, "field": 1, "content": 0}
-FAQ_FIELDS = {"question": 3, "alternatives": 2, "tags": 1, "answer": 1}
+# name first, then the keywords officials add, then its field; an FAQ by its question, its
+# other phrasings, then its tags. An FAQ's answer helps BM25 find it as *context* but never
+# counts towards what the FAQ covers of a question (docs/answers.md). Procedure contents
+# (documents, conditions) are not indexed: they made the wrong procedure win (measured).
+PROCEDURE_FIELDS = {"name": 3, "keywords": 2, "field": 1}
+FAQ_FIELDS = {"question": 3, "alternatives": 2, "tags": 1}
+FAQ_ANSWER_WEIGHT = 1
 
 
 def load_synonyms(session: Session) -> Canonicalizer:
@@ -60,11 +63,11 @@ def _procedure_detail(p: Procedure) -> str:
 
 
 def _procedure_texts(p: Procedure) -> tuple[tuple[str, int], ...]:
-    texts = [(p.name, PROCEDURE_FIELDS["name"]), (_keyword_text(p.keywords), PROCEDURE_FIELDS["keywords"]), (p.field, PROCEDURE_FIELDS["field"])]
-    if PROCEDURE_FIELDS["content"]:
-        content = " . ".join([*(d.name for d in p.documents), p.conditions or "", p.applicants or ""])
-        texts.append((content, PROCEDURE_FIELDS["content"]))
-    return tuple(texts)
+    return (
+        (p.name, PROCEDURE_FIELDS["name"]),
+        (_keyword_text(p.keywords), PROCEDURE_FIELDS["keywords"]),
+        (p.field, PROCEDURE_FIELDS["field"]),
+    )
 
 
 def _answerable_aspects(session: Session) -> dict[int, frozenset[str]]:
@@ -95,13 +98,14 @@ def _answerable_aspects(session: Session) -> dict[int, frozenset[str]]:
     return {pid: frozenset(aspects) for pid, aspects in found.items()}
 
 
-def load_documents(session: Session) -> list[IndexedDoc]:
-    """Snapshot of everything searchable: enabled procedures and published, not deleted FAQs."""
+def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDoc]:
+    """Snapshot of everything searchable: enabled procedures and published, not deleted FAQs.
+
+    ``faq_answers=False`` leaves FAQ answers out (the plain-BM25 baseline of ``make eval``).
+    """
     docs: list[IndexedDoc] = []
     answerable = _answerable_aspects(session)
     query = select(Procedure).where(Procedure.enabled.is_(True)).order_by(Procedure.id)
-    if PROCEDURE_FIELDS["content"]:
-        query = query.options(selectinload(Procedure.documents))
     for p in session.scalars(query):
         docs.append(
             IndexedDoc(
@@ -117,7 +121,7 @@ def load_documents(session: Session) -> list[IndexedDoc]:
             (alternatives, FAQ_FIELDS["alternatives"]),
             (" . ".join(f.tags or []), FAQ_FIELDS["tags"]),
         ]
-        context = ((f.answer, FAQ_FIELDS["answer"]),) if FAQ_FIELDS["answer"] else ()
+        context = ((f.answer, FAQ_ANSWER_WEIGHT),) if faq_answers else ()
         names = (f.question, *(f.alt_questions or []))
         links = tuple(f.procedure_codes or [])
         docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, tuple(texts), names, links, context=context))
