@@ -9,16 +9,12 @@ when the text holds a well-formed code, makes the lookup intent the prediction: 
 classifier's ranking is kept below it, and ``intent_override`` in the parse data records what
 was predicted before, so reviewers can see why.
 
-The recogniser mirrors ``dichvucong.applications.codes.CODE_PATTERN`` (the Rasa image ships
-only ``dichvucong.text``, and that package pulls in SQLAlchemy 2, so it cannot be imported
-here); ``tests/rasa/test_application_code_intent.py`` checks that both agree.
+The code is recognised by ``dichvucong.text.application_codes``, the same recogniser the
+lookup service uses (the Rasa image ships ``dichvucong.text``).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from datetime import date
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -35,33 +31,14 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-# Same spellings as dichvucong.applications.codes: any case, full-width digits, dash
-# variants, spaces or dots between the groups, a real calendar date in the middle.
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
-_AGENCY_SEP = r"[ \t.,]{0,3}"
-_PART_SEP = r"[ \t.\-_/]{0,4}"
-CODE_PATTERN = re.compile(
-    r"(?<![0-9A-Za-z])"
-    rf"(\d{{3}}){_AGENCY_SEP}(\d{{2}}){_AGENCY_SEP}(\d{{2}}){_AGENCY_SEP}([A-Za-z]\d{{2}})"
-    rf"{_PART_SEP}(\d{{6}}){_PART_SEP}(\d{{4,6}})"
-    r"(?![0-9])"
-)
+from dichvucong.text.application_codes import extract_application_codes
 
 OVERRIDE_KEY = "intent_override"
 
 
-def _is_real_date(yymmdd: str) -> bool:
-    try:
-        date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]))
-    except ValueError:
-        return False
-    return True
-
-
 def contains_application_code(text: str | None) -> bool:
     """True when ``text`` holds at least one well-formed application code."""
-    prepared = unicodedata.normalize("NFKC", text or "").translate(_DASHES)
-    return any(_is_real_date(match.group(5)) for match in CODE_PATTERN.finditer(prepared))
+    return bool(extract_application_codes(text or ""))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
