@@ -185,13 +185,20 @@ def search_ranks(item: Item, hits: list) -> tuple[bool | None, bool | None]:  # 
     return bool(keys[:1] and keys[0] in wanted), any(k in wanted for k in keys[:3])
 
 
-def in_process_answerer(url: str) -> Callable[[str], tuple[str, str]]:
-    from dichvucong.assistant.service import AssistantService
+def search_service(url: str, rerank: bool):  # type: ignore[no-untyped-def]
+    """The search the assistant uses; ``rerank`` adds the learned FAQ re-ranker."""
     from dichvucong.search import SearchService
+
+    factory = get_sessionmaker(url)
+    return SearchService(factory, rerank=True) if rerank else SearchService(factory)
+
+
+def in_process_answerer(url: str, rerank: bool = False) -> Callable[[str], tuple[str, str]]:
+    from dichvucong.assistant.service import AssistantService
 
     settings = get_settings()
     factory = get_sessionmaker(url)
-    service = AssistantService(factory, SearchService(factory), settings)
+    service = AssistantService(factory, search_service(url, rerank), settings)
 
     def answer(question: str) -> tuple[str, str]:
         reply = service.answer_question(question, intent=None)
@@ -277,9 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chat", action=argparse.BooleanOptionalAction, default=True, help="through the Rasa REST channel")
     parser.add_argument("--distractors", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (default: rasa_project/models/current.tar.gz)")
+    parser.add_argument("--rerank", action="store_true",
+                        help="search and (in-process) answer with the learned FAQ re-ranker (dichvucong/search/rerank.py)")
     args = parser.parse_args(argv)
-
-    from dichvucong.search import SearchService
 
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="dvc-eval-") as tmp:
@@ -291,9 +298,12 @@ def main(argv: list[str] | None = None) -> int:
               f"({time.perf_counter() - started:.1f} s)", flush=True)
         from dichvucong.assistant.input_check import clean_question
         from dichvucong.search.index import SearchIndex
-        searcher = SearchService(get_sessionmaker(url))
+        searcher = search_service(url, args.rerank)
         with get_sessionmaker(url)() as session:
-            plain = SearchIndex(load_plain_documents(session))
+            try:
+                plain = SearchIndex(load_plain_documents(session), rerank=False)
+            except TypeError:  # an older checkout measured as "before"
+                plain = SearchIndex(load_plain_documents(session))
 
         def search(question: str) -> list:  # type: ignore[type-arg]
             return searcher.search(clean_question(question), k=3)
@@ -338,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
                 raise
         else:
-            run_sets(lambda name: in_process_answerer(url))
+            run_sets(lambda name: in_process_answerer(url, args.rerank))
 
     print()
     print("\n\n".join(reports))

@@ -47,6 +47,13 @@ FAQ_EXTRA_COVER = 0.5
 #: FAQ contains what the question adds to the procedure's name: the FAQ was asked, even when
 #: the addition is small ("sinh con ở nhà, không có giấy chứng sinh").
 FAQ_NAMED_MATCH = 0.9
+#: The citizen said this share of an FAQ's own question (or one of its phrasings), the search
+#: ranks it above the procedure and it contains at least as much of the question: the FAQ
+#: was asked ("xin giấy độc thân để lấy chồng người Đài Loan ở đâu" is the FAQ on a
+#: certificate for marrying a foreigner, not the certificate's place).
+FAQ_OUTRANKS_NAME_MATCH = 0.75
+#: ... and contains more than this share of what the question adds to the procedure.
+FAQ_OUTRANKS_EXTRA_COVER = 0.25
 #: An FAQ chosen by less than this coverage lead over the procedure is not certain: the
 #: procedure's other FAQs are offered beside it as "Câu hỏi liên quan".
 FAQ_CERTAIN_MARGIN = 0.15
@@ -164,6 +171,11 @@ def procedure_candidates(
     return [best, *rivals]
 
 
+def _has_content(hit: SearchHit) -> bool:
+    """False for a bare catalogue name (a national list entry with nothing but a name)."""
+    return len(hit.aspects) > 1
+
+
 def select_answer(
     question: Question,
     hits: list[SearchHit],
@@ -201,13 +213,23 @@ def select_answer(
         covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
         says_the_extra = specific and covers_extra
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra
-        if base_code is None or lead >= FAQ_COVERAGE_MARGIN or says_the_extra or named:
+        outranks = (
+            bool(procedures)
+            and hits.index(best) < hits.index(procedures[0])
+            and lead >= 0
+            and best.name_match >= FAQ_OUTRANKS_NAME_MATCH
+            and bool(extra)
+            and _share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
+        )
+        if base_code is None or lead >= FAQ_COVERAGE_MARGIN or says_the_extra or named or outranks:
             certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
             related = [] if certain else faqs[1 : MAX_RELATED + 1]
             return Selection(Decision.FAQ, faq=best, related=related)
 
-    if len(procedures) > 1:
+    if len(procedures) > 1 and any(_has_content(h) for h in procedures):
         return Selection(Decision.CHOICE, choices=procedures[:3])
+    # Rivals that are all bare names (no content for anything): choosing one would only lead
+    # to "not updated yet", so the best is answered that way at once.
     if base_code is not None and (procedures or current_code):
         related = faqs[:MAX_RELATED] if specific else []
         chosen = procedures[0] if procedures else None

@@ -41,11 +41,18 @@ QUESTION_PHRASES: tuple[str, ...] = (
     "bao gio", "khi nao", "co mat phi khong", "co ton phi khong", "co mat tien khong", "lam gi", "gi",
 )
 
+# Aspect phrases that also say *which* question it is: "khai sinh trực tuyến" is an FAQ of
+# its own, not the place of "đăng ký khai sinh". They name the aspect and stay search terms.
+CONTENT_ASPECT_PHRASES: frozenset[str] = frozenset(["truc tuyen", "nop online", "qua mang"])
+
+
 def _question_pattern() -> re.Pattern[str]:
-    """Question phrases plus every phrase that names an aspect (they say *what*, not *which*)."""
+    """Question phrases plus every phrase that names an aspect (they say *what*, not *which*),
+    except those that are also content (``CONTENT_ASPECT_PHRASES``)."""
     from dichvucong.assistant.aspects import ASPECT_PHRASES
 
     phrases = set(QUESTION_PHRASES) | {p for group in ASPECT_PHRASES.values() for p in group}
+    phrases -= CONTENT_ASPECT_PHRASES
     return re.compile(r"\b(" + "|".join(p.replace(" ", r"\s+") for p in sorted(phrases, key=len, reverse=True)) + r")\b")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,6 +12,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from dichvucong.search.analyzer import STOPWORDS, analyze, is_pair, syllables_of, terms
+from dichvucong.search.rerank import FaqReranker, FaqSource, Phrasing, RerankQuery, char_grams
 from dichvucong.search.synonyms import Canonicalizer
 
 DocType = Literal["procedure", "faq"]
@@ -52,8 +54,16 @@ class SearchHit:
     terms: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
+#: How many items BM25 retrieves before they are ordered (whatever ``k`` is, so the order
+#: of the first hits does not depend on how many are asked for).
+RETRIEVE_DEPTH = 60
+#: FAQ candidates (in BM25 order) the learned re-ranker orders again (``search/rerank.py``).
+RERANK_FAQS = 15
+
+
 class SearchIndex:
-    """BM25 (bm25s) over folded syllables and syllable pairs, with typo and spacing repair.
+    """BM25 (bm25s) over folded syllables and syllable pairs, with typo and spacing repair,
+    and a learned second stage that re-orders the FAQ candidates (``rerank=False``: plain).
 
     The 0–1 confidence of a hit blends two views: how much of the question the item covers
     (IDF-weighted, unknown words count against it) and how strong its BM25 score is
@@ -61,24 +71,32 @@ class SearchIndex:
     still score well when the match is strong; unrelated ones stay low on both.
     """
 
-    def __init__(self, docs: list[IndexedDoc], strong_score: float = 12.0, synonyms: Canonicalizer | None = None) -> None:
+    def __init__(
+        self,
+        docs: list[IndexedDoc],
+        strong_score: float = 12.0,
+        synonyms: Canonicalizer | None = None,
+        rerank: bool = False,
+    ) -> None:
         self.docs = docs
         self.strong_score = strong_score
         self.synonyms = synonyms or Canonicalizer.empty()
         self._doc_terms: list[frozenset[str]] = []
         self._retrievable: set[str] = set()
         corpus: list[list[str]] = []
+        analysed: list[list[tuple[str, list[str], int]]] = []  # per doc: text, terms, weight
+        analysed_context: list[list[tuple[str, list[str], int]]] = []
         for doc in docs:
-            doc_terms: list[str] = []
-            for text, weight in doc.texts:
-                doc_terms.extend(analyze(text, self.synonyms) * weight)
+            texts = [(text, analyze(text, self.synonyms), weight) for text, weight in doc.texts]
+            context = [(text, analyze(text, self.synonyms), weight) for text, weight in doc.context]
+            analysed.append(texts)
+            analysed_context.append(context)
+            doc_terms: list[str] = [t for _, ts, w in texts for t in ts * w]
             self._doc_terms.append(frozenset(doc_terms))
-            for text, weight in doc.context:
-                doc_terms.extend(analyze(text, self.synonyms) * weight)
+            doc_terms.extend(t for _, ts, w in context for t in ts * w)
             corpus.append(doc_terms or ["__empty__"])
             self._retrievable.update(doc_terms)
         self._by_key = {(doc.type, doc.code): i for i, doc in enumerate(docs)}
-        self._name_terms = [[set(analyze(name, self.synonyms)) for name in (doc.names or (doc.title,))] for doc in docs]
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
         self._vocabulary_set = set(self._vocabulary)
         n_docs = max(len(docs), 1)
@@ -88,10 +106,78 @@ class SearchIndex:
                 doc_freq[term] = doc_freq.get(term, 0) + 1
         self._idf = {t: math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
         self._max_idf = max(self._idf.values(), default=1.0)
+        # What each item is called (an FAQ's question and phrasings, else its title): the
+        # name's terms and their IDF sum, for "how much of its name did the citizen say".
+        self._names: list[list[tuple[frozenset[str], float]]] = []
+        for doc, texts in zip(docs, analysed, strict=True):
+            by_text = {text: ts for text, ts, _ in texts}
+            names = []
+            for name in doc.names or (doc.title,):
+                name_terms = frozenset(by_text[name] if name in by_text else analyze(name, self.synonyms))
+                if name_terms:
+                    names.append((name_terms, sum(self._idf.get(t, self._max_idf) for t in name_terms)))
+            self._names.append(names)
         self._retriever: bm25s.BM25 | None = None
         if docs:
             self._retriever = bm25s.BM25()
             self._retriever.index(corpus, show_progress=False)
+        self._reranker: FaqReranker | None = None
+        if rerank:
+            self._reranker = self._build_reranker(corpus, analysed, analysed_context)
+
+    def _build_reranker(
+        self,
+        corpus: list[list[str]],
+        analysed: list[list[tuple[str, list[str], int]]],
+        analysed_context: list[list[tuple[str, list[str], int]]],
+    ) -> FaqReranker | None:
+        """The FAQs' fields as the re-ranker needs them, and the re-ranker trained on them."""
+        sources: dict[int, FaqSource] = {}
+        for position, doc in enumerate(self.docs):
+            if doc.type != "faq":
+                continue
+            remaining = list(analysed[position])
+            phrasings, phrasing_terms = [], []
+            for name in doc.names:
+                entry = next((e for e in remaining if e[0] == name), None)
+                if entry is None:
+                    continue
+                remaining.remove(entry)
+                _, ts, weight = entry
+                counts = Counter({t: c * weight for t, c in Counter(ts).items()})
+                phrasings.append(Phrasing(frozenset(ts), counts, char_grams(_syllables_of_terms(ts))))
+                phrasing_terms.append(tuple(ts))
+            other_counts: Counter[str] = Counter()
+            tag_terms: set[str] = set()
+            tag_grams: Counter[str] = Counter()
+            for _, ts, weight in remaining:
+                other_counts.update({t: c * weight for t, c in Counter(ts).items()})
+                tag_terms.update(ts)
+                tag_grams.update(char_grams(_syllables_of_terms(ts)))
+            answer_terms: set[str] = set()
+            answer_grams: Counter[str] = Counter()
+            for _, ts, weight in analysed_context[position]:
+                other_counts.update({t: c * weight for t, c in Counter(ts).items()})
+                answer_terms.update(ts)
+                answer_grams.update(char_grams(_syllables_of_terms(ts)))
+            sources[position] = FaqSource(
+                tuple(phrasings), tuple(phrasing_terms), frozenset(tag_terms), tag_grams,
+                frozenset(answer_terms), answer_grams, other_counts,
+            )
+        if not sources:
+            return None
+        n_docs = len(corpus)
+        doc_freq: Counter[str] = Counter()
+        for doc_terms in corpus:
+            doc_freq.update(set(doc_terms))
+        bm25_idf = {t: math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
+        average_length = sum(len(d) for d in corpus) / max(n_docs, 1)
+        return FaqReranker(sources, self._idf, bm25_idf, average_length, self._weight)
+
+    @property
+    def reranker(self) -> FaqReranker | None:
+        """The learned second stage (None for a plain index or one without FAQs)."""
+        return self._reranker
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -150,29 +236,61 @@ class SearchIndex:
         known = [t for t in query_terms if t in self._retrievable]
         if not known or self._retriever is None:
             return []
-        n = min(len(self.docs), max(k * 4, 20))
+        n = min(len(self.docs), max(k * 4, RETRIEVE_DEPTH))
         results, scores = self._retriever.retrieve([known], k=n, show_progress=False)
+        weights = [self._weight(t) for t in query_terms]
+        total = sum(weights)
+        query_set = set(query_terms)
         hits: list[SearchHit] = []
+        positions: list[int] = []
         for doc_index, raw in zip(results[0], scores[0], strict=True):
             if raw <= 0:
                 continue
-            doc = self.docs[int(doc_index)]
-            coverage = self._coverage(query_terms, self._doc_terms[int(doc_index)])
+            position = int(doc_index)
+            doc = self.docs[position]
+            doc_terms = self._doc_terms[position]
+            coverage = sum(w for t, w in zip(query_terms, weights, strict=True) if t in doc_terms) / total if total else 0.0
             confidence = 0.5 * coverage + 0.5 * min(1.0, float(raw) / self.strong_score)
-            query_set = set(query_terms)
             name_match = max(
-                (self._coverage(sorted(names), query_set) for names in self._name_terms[int(doc_index)] if names),
+                (sum(self._idf.get(t, self._max_idf) for t in names & query_set) / name_total for names, name_total in self._names[position]),
                 default=0.0,
             )
             hits.append(
                 SearchHit(
                     doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4),
-                    round(coverage, 4), doc.links, doc.detail, doc.aspects, self._doc_terms[int(doc_index)],
+                    round(coverage, 4), doc.links, doc.detail, doc.aspects, doc_terms,
                 )
             )
+            positions.append(position)
         # Among items the words fit, prefer the one whose own name the citizen said.
-        hits.sort(key=lambda h: (h.rank_score * (0.9 + 0.1 * h.name_match), h.score), reverse=True)
+        order = sorted(
+            range(len(hits)), key=lambda i: (hits[i].rank_score * (0.9 + 0.1 * hits[i].name_match), hits[i].score), reverse=True
+        )
+        hits = [hits[i] for i in order]
+        positions = [positions[i] for i in order]
+        if self._reranker is not None:
+            hits = self._rerank(query_terms, hits, positions)
         return hits[:k]
+
+    def _rerank(self, query_terms: list[str], hits: list[SearchHit], positions: list[int]) -> list[SearchHit]:
+        """The first FAQ candidates in the re-ranker's order, in the places FAQs held."""
+        assert self._reranker is not None
+        slots = [i for i, h in enumerate(hits) if h.type == "faq"][:RERANK_FAQS]
+        if len(slots) < 2:
+            return hits
+        query = self.rerank_query(query_terms)
+        scores = self._reranker.scores(query, [positions[i] for i in slots])
+        ranked = [slots[j] for j in np.argsort(-scores, kind="stable")]
+        result = list(hits)
+        for slot, source in zip(slots, ranked, strict=True):
+            result[slot] = hits[source]
+        return result
+
+    def rerank_query(self, query_terms: list[str]) -> RerankQuery:
+        """The question as the re-ranker sees it (its grams come from its content syllables,
+        which are its single-syllable terms)."""
+        assert self._reranker is not None
+        return self._reranker.query(query_terms, char_grams(_syllables_of_terms(query_terms)))
 
     def _weight(self, term: str) -> float:
         """IDF of a known term; an unknown word weighs as the rarest, an unknown pair half that."""
@@ -180,9 +298,8 @@ class SearchIndex:
             return self._idf[term]
         return self._max_idf / 2 if is_pair(term) else self._max_idf
 
-    def _coverage(self, query_terms: list[str], doc_terms: set[str]) -> float:
-        """IDF-weighted share of the query's terms the document contains (0–1)."""
-        weights = np.array([self._weight(t) for t in query_terms])
-        found = np.array([t in doc_terms for t in query_terms])
-        total = float(weights.sum())
-        return float(weights[found].sum() / total) if total else 0.0
+
+
+def _syllables_of_terms(term_list: list[str]) -> list[str]:
+    """The content syllables of a text, in order: its single-syllable terms."""
+    return [t for t in term_list if not is_pair(t)]

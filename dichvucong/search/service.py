@@ -115,10 +115,10 @@ def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDo
         )
     faqs = session.scalars(select(Faq).where(Faq.published.is_(True), Faq.deleted_at.is_(None)).order_by(Faq.id))
     for f in faqs:
-        alternatives = " . ".join(f.alt_questions or [])
+        # One text per phrasing (the re-ranker leaves one out at a time to learn from them).
         texts = [
             (f.question, FAQ_FIELDS["question"]),
-            (alternatives, FAQ_FIELDS["alternatives"]),
+            *((alternative, FAQ_FIELDS["alternatives"]) for alternative in f.alt_questions or []),
             (" . ".join(f.tags or []), FAQ_FIELDS["tags"]),
         ]
         context = ((f.answer, FAQ_ANSWER_WEIGHT),) if faq_answers else ()
@@ -131,9 +131,10 @@ def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDo
 class SearchService:
     """Thread-safe facade: ``search(query)`` always runs on a fresh enough index."""
 
-    def __init__(self, session_factory: SessionFactory, refresh_seconds: float = 1.0) -> None:
+    def __init__(self, session_factory: SessionFactory, refresh_seconds: float = 1.0, rerank: bool = False) -> None:
         self._session_factory = session_factory
         self._refresh_seconds = refresh_seconds
+        self._rerank = rerank  # the learned FAQ re-ranker (search/rerank.py): measured, not on by default
         self._lock = threading.Lock()
         self._index = SearchIndex([])
         self._revision: int | None = None
@@ -155,7 +156,9 @@ class SearchService:
             with self._session_factory() as session:
                 revision = current_revision(session)
                 if force or revision != self._revision:
-                    self._index = SearchIndex(load_documents(session), synonyms=load_synonyms(session))
+                    self._index = SearchIndex(
+                        load_documents(session), synonyms=load_synonyms(session), rerank=self._rerank
+                    )
                     self._revision = revision
             self._checked_at = time.monotonic()
 

@@ -1,0 +1,358 @@
+"""Second-stage ranking of FAQ candidates, learned from the FAQs' own phrasings.
+
+BM25 finds the right FAQ among its first few far more often than first: a citizen's
+paraphrase shares few words with the FAQ's question, and a rival FAQ that repeats one rare
+word wins. This step re-orders the FAQ candidates BM25 found with a small linear model over
+a handful of match features:
+
+* BM25 (own computation, so one phrasing can be left out, see below), absolute and relative
+  to the best candidate;
+* how much of the question the FAQ's own fields contain, and with its answer;
+* how much of one FAQ phrasing the citizen said, and how much of the question one phrasing
+  holds;
+* character 3–5-gram TF-IDF cosine of the question with the best phrasing, with all of them
+  and with the answer: robust to missing diacritics, glued words and inflected compounds;
+* the IDF-weighted share of the question's syllable pairs the FAQ contains (word order).
+
+**Training data are the FAQs themselves**, rebuilt with the index whenever the content
+revision moves (an import or a console edit): every phrasing of an FAQ (its question, its
+other phrasings, those officials attached from conversations) is asked as a question against
+the other FAQs, with that phrasing *left out* of its own FAQ — so the FAQ must be recognised
+from its other phrasings, tags and answer, as a citizen's new paraphrase would be. Its BM25
+rivals are the negatives. A pairwise logistic regression (RankNet on feature differences,
+Newton's method, L2) learns the weights; a few thousand pairs and ten features train in a
+fraction of a second, with numpy only. No model is downloaded, nothing is trained at answer
+time, and the Rasa model is not involved.
+
+Features are computed from the analyser's terms (folded, synonyms made canonical, question
+phrases cut), so the thesaurus shapes them as it shapes BM25.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Character n-gram sizes of the TF-IDF cosine features (over content syllables).
+GRAM_SIZES = (3, 4, 5)
+#: BM25 parameters (bm25s' defaults, so the feature agrees with the first stage).
+BM25_K1 = 1.5
+BM25_B = 0.75
+#: BM25 rivals of a left-out phrasing that become negatives of one training question.
+TRAIN_RIVALS = 10
+#: At most this many training questions (a fixed sample beyond it keeps rebuilds cheap).
+MAX_TRAIN_QUESTIONS = 1500
+#: L2 penalty of the pairwise logistic regression (on standardised feature differences).
+L2_PENALTY = 1.0
+NEWTON_STEPS = 12
+
+FEATURES: tuple[str, ...] = (
+    "bm25_log",
+    "bm25_relative",
+    "coverage",
+    "coverage_with_answer",
+    "phrasing_said",
+    "phrasing_coverage",
+    "grams_best_phrasing",
+    "grams_all_phrasings",
+    "grams_answer",
+    "pair_coverage",
+    "associated",
+    "bm25_faq_log",
+    "coverage_faq",
+)
+
+#: Weights used when there is nothing to learn from (fewer than two FAQs with two phrasings):
+#: roughly what the model learns on the demo FAQs.
+DEFAULT_WEIGHTS = np.array([0.3, 0.5, 1.0, 0.5, 0.5, 0.5, 1.0, 1.0, 0.3, 0.3, 0.3, 0.3, 0.3])
+#: A word pair counts as associated when this many FAQs ask it one way and the other.
+MIN_ASSOCIATION_FAQS = 2
+
+GramVector = dict[str, float]
+
+
+def char_grams(syllables: Sequence[str]) -> Counter[str]:
+    """Character 3–5-grams of the syllables joined by spaces (crossing word boundaries)."""
+    text = " " + " ".join(syllables) + " "
+    grams: Counter[str] = Counter()
+    for n in GRAM_SIZES:
+        for i in range(len(text) - n + 1):
+            grams[text[i : i + n]] += 1
+    return grams
+
+
+def _cosine(query: GramVector, other: GramVector) -> float:
+    if len(query) > len(other):
+        query, other = other, query
+    return sum(w * other.get(g, 0.0) for g, w in query.items())
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One way an FAQ is asked: its terms, their weighted counts in the FAQ, its grams."""
+
+    terms: frozenset[str]
+    counts: Counter[str]  # term → count × field weight (what it adds to BM25's term frequency)
+    grams: Counter[str]  # raw character n-gram counts
+
+
+@dataclass(frozen=True)
+class FaqView:
+    """What the re-ranker knows of one FAQ (possibly with one phrasing left out)."""
+
+    tf: dict[str, float]
+    length: float
+    described: frozenset[str]  # terms of its phrasings and tags
+    answer: frozenset[str]
+    names: tuple[tuple[frozenset[str], float, GramVector], ...]  # terms, their IDF sum, grams
+    grams: GramVector  # all phrasings and tags together
+    answer_grams: GramVector
+
+
+@dataclass(frozen=True)
+class RerankQuery:
+    """A question as the re-ranker sees it."""
+
+    terms: tuple[str, ...]
+    weights: tuple[float, ...]
+    total: float
+    term_set: frozenset[str]
+    pairs: tuple[tuple[str, float], ...]
+    grams: GramVector
+
+
+class FaqReranker:
+    """Scores FAQ candidates for a question; trained from the FAQs when built.
+
+    ``faqs`` maps a document position to ``(phrasings, tags_terms, tags_grams, answer_terms,
+    answer_grams, context_counts)``: see :meth:`SearchIndex` which builds them.
+    """
+
+    def __init__(
+        self,
+        faqs: dict[int, FaqSource],
+        idf: dict[str, float],
+        bm25_idf: dict[str, float],
+        average_length: float,
+        weight: callable,  # type: ignore[valid-type]
+        train: bool = True,
+    ) -> None:
+        self._idf = idf
+        self._bm25_idf = bm25_idf
+        self._average_length = max(average_length, 1.0)
+        self._weight = weight
+        self._sources = faqs
+        n = max(len(faqs), 1)
+        doc_freq: Counter[str] = Counter()
+        for source in faqs.values():
+            doc_freq.update(set(source.all_grams()))
+        self._gram_idf = {g: math.log((n + 1) / (df + 1)) + 1.0 for g, df in doc_freq.items()}
+        self._unknown_gram_idf = math.log(n + 1) + 1.0
+        self._views = {position: self._view(source) for position, source in faqs.items()}
+        # Term statistics among FAQs only: "khai sinh" is rare in the catalogue but says little
+        # between two birth-registration FAQs.
+        faq_df: Counter[str] = Counter()
+        for view in self._views.values():
+            faq_df.update(view.tf.keys())
+        self._faq_idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in faq_df.items()}
+        self._faq_max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._faq_average_length = sum(v.length for v in self._views.values()) / n
+        self._pairs_of = {position: _association_pairs(source) for position, source in faqs.items()}
+        self._pair_faqs: Counter[tuple[str, str]] = Counter()
+        self._term_faqs: Counter[str] = Counter()
+        for position, source in faqs.items():
+            self._pair_faqs.update(self._pairs_of[position])
+            self._term_faqs.update({t for p in source.phrasings for t in p.terms if "_" not in t})
+        self._association = self._associations(self._pair_faqs)
+        self.weights = DEFAULT_WEIGHTS.copy()
+        self.trained_on = 0  # training questions
+        if train:
+            self._train()
+
+    def _associations(self, pair_faqs: Counter[tuple[str, str]]) -> dict[str, dict[str, float]]:
+        """Query word → FAQ words it stands for, learned from FAQs asked both ways: the share of
+        FAQs containing the first word whose other phrasings use the second instead."""
+        association: dict[str, dict[str, float]] = {}
+        for (a, b), n in pair_faqs.items():
+            if n >= MIN_ASSOCIATION_FAQS:
+                association.setdefault(a, {})[b] = n / (self._term_faqs[a] + 1)
+        return association
+
+    # -- features -----------------------------------------------------------------------------
+    def _vector(self, grams: Counter[str]) -> GramVector:
+        weighted = {g: (1.0 + math.log(c)) * self._gram_idf.get(g, self._unknown_gram_idf) for g, c in grams.items()}
+        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+        return {g: v / norm for g, v in weighted.items()}
+
+    def _view(self, source: FaqSource, leave_out: int | None = None) -> FaqView:
+        phrasings = [p for i, p in enumerate(source.phrasings) if i != leave_out]
+        tf: Counter[str] = Counter()
+        grams: Counter[str] = Counter(source.tag_grams)
+        described: set[str] = set(source.tag_terms)
+        names = []
+        for phrasing in phrasings:
+            tf.update(phrasing.counts)
+            grams.update(phrasing.grams)
+            described |= phrasing.terms
+            names.append((phrasing.terms, sum(self._idf.get(t, 0.0) for t in phrasing.terms), self._vector(phrasing.grams)))
+        tf.update(source.other_counts)
+        return FaqView(
+            dict(tf), float(sum(tf.values())), frozenset(described), source.answer_terms, tuple(names),
+            self._vector(grams), self._vector(source.answer_grams),
+        )
+
+    def query(self, terms: Sequence[str], grams: Counter[str]) -> RerankQuery:
+        """The question's terms, their weights and its character n-grams."""
+        weights = tuple(self._weight(t) for t in terms)
+        pairs = tuple((t, w) for t, w in zip(terms, weights, strict=True) if "_" in t)
+        return RerankQuery(tuple(terms), weights, sum(weights), frozenset(terms), pairs, self._vector(grams))
+
+    def _bm25(self, query: RerankQuery, view: FaqView, faq_statistics: bool = False) -> float:
+        average, idf = (self._faq_average_length, self._faq_idf) if faq_statistics else (self._average_length, self._bm25_idf)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * view.length / average)
+        score = 0.0
+        for term in query.term_set:
+            tf = view.tf.get(term)
+            if tf:
+                score += idf.get(term, 0.0) * tf * (BM25_K1 + 1) / (tf + norm)
+        return score
+
+    def _features(
+        self, query: RerankQuery, view: FaqView, association: dict[str, dict[str, float]] | None = None
+    ) -> list[float]:
+        total = query.total or 1.0
+        association = self._association if association is None else association
+        associated = 0.0
+        for term, w in zip(query.terms, query.weights, strict=True):
+            if term in view.described or term not in association:
+                continue
+            associated += w * max((v for b, v in association[term].items() if b in view.described), default=0.0)
+        covered = with_answer = 0.0
+        for term, w in zip(query.terms, query.weights, strict=True):
+            if term in view.described:
+                covered += w
+                with_answer += w
+            elif term in view.answer:
+                with_answer += w
+        said = phrasing_cover = best_grams = 0.0
+        for terms, name_total, grams in view.names:
+            shared = query.term_set & terms
+            if name_total and shared:
+                said = max(said, sum(self._idf.get(t, 0.0) for t in shared) / name_total)
+                phrasing_cover = max(
+                    phrasing_cover, sum(w for t, w in zip(query.terms, query.weights, strict=True) if t in terms) / total
+                )
+            best_grams = max(best_grams, _cosine(query.grams, grams))
+        pair_total = sum(w for _, w in query.pairs)
+        pair_cover = sum(w for t, w in query.pairs if t in view.described) / pair_total if pair_total else 0.0
+        bm25 = self._bm25(query, view)
+        faq_weights = [self._faq_idf.get(t, self._faq_max_idf) for t in query.terms]
+        faq_total = sum(faq_weights) or 1.0
+        faq_covered = sum(w for t, w in zip(query.terms, faq_weights, strict=True) if t in view.described)
+        return [
+            math.log1p(bm25), bm25, covered / total, with_answer / total, said, phrasing_cover, best_grams,
+            _cosine(query.grams, view.grams), _cosine(query.grams, view.answer_grams), pair_cover, associated / total,
+            math.log1p(self._bm25(query, view, faq_statistics=True)), faq_covered / faq_total,
+        ]
+
+    def _matrix(
+        self, query: RerankQuery, views: Sequence[FaqView], association: dict[str, dict[str, float]] | None = None
+    ) -> np.ndarray:
+        rows = np.array([self._features(query, v, association) for v in views], dtype=float).reshape(len(views), len(FEATURES))
+        if len(views):
+            best = rows[:, 1].max()
+            rows[:, 1] = rows[:, 1] / best if best > 0 else 0.0
+        return rows
+
+    def scores(self, query: RerankQuery, positions: Sequence[int]) -> np.ndarray:
+        """The model's score of each candidate FAQ (by document position); higher is better."""
+        views = [self._views[p] for p in positions]
+        return self._matrix(query, views) @ self.weights
+
+    # -- training -----------------------------------------------------------------------------
+    def _train(self) -> None:
+        """Pairwise logistic regression: each left-out phrasing's FAQ against its BM25 rivals."""
+        questions = [(p, i) for p, s in self._sources.items() if len(s.phrasings) > 1 for i in range(len(s.phrasings))]
+        if len({p for p, _ in questions}) < 2:
+            return
+        if len(questions) > MAX_TRAIN_QUESTIONS:
+            questions.sort(key=lambda pi: zlib.crc32(f"{pi[0]}:{pi[1]}".encode()))
+            questions = questions[:MAX_TRAIN_QUESTIONS]
+        positions = list(self._views)
+        all_views = [self._views[p] for p in positions]
+        differences: list[np.ndarray] = []
+        query_weights: list[np.ndarray] = []
+        associations: dict[int, dict[str, dict[str, float]]] = {}
+        for position, left_out in questions:
+            source = self._sources[position]
+            phrasing = source.phrasings[left_out]
+            query = self.query(source.phrasing_terms[left_out], phrasing.grams)
+            if not query.total:
+                continue
+            bm25 = np.array([self._bm25(query, v) for v in all_views])
+            order = np.argsort(-bm25)
+            rivals = [positions[j] for j in order[: TRAIN_RIVALS + 1] if positions[j] != position and bm25[j] > 0]
+            rivals = rivals[:TRAIN_RIVALS]
+            if not rivals:
+                continue
+            views = [self._view(source, leave_out=left_out), *(self._views[r] for r in rivals)]
+            # The left-out phrasing's FAQ taught nothing: associations without it.
+            if position not in associations:
+                associations[position] = self._associations(self._pair_faqs - Counter(self._pairs_of[position]))
+            association = associations[position]
+            rows = self._matrix(query, views, association)
+            differences.append(rows[0] - rows[1:])
+            query_weights.append(np.full(len(rivals), 1.0 / len(rivals)))
+        if not differences:
+            return
+        x = np.vstack(differences)
+        sample_weight = np.concatenate(query_weights)
+        scale = x.std(axis=0)
+        scale[scale == 0] = 1.0
+        xs = x / scale
+        w = np.zeros(xs.shape[1])
+        for _ in range(NEWTON_STEPS):
+            p = 1.0 / (1.0 + np.exp(-(xs @ w)))
+            gradient = -(xs.T @ (sample_weight * (1 - p))) + 2 * L2_PENALTY * w
+            hessian = (xs * (sample_weight * p * (1 - p))[:, None]).T @ xs + 2 * L2_PENALTY * np.eye(len(w))
+            step = np.linalg.solve(hessian, gradient)
+            w -= step
+            if np.abs(step).max() < 1e-6:
+                break
+        self.weights = w / scale
+        self.trained_on = len(differences)
+
+
+@dataclass(frozen=True)
+class FaqSource:
+    """One FAQ's analysed fields, as the index analysed them."""
+
+    phrasings: tuple[Phrasing, ...]
+    phrasing_terms: tuple[tuple[str, ...], ...]  # each phrasing's terms as a question would give them
+    tag_terms: frozenset[str]
+    tag_grams: Counter[str]
+    answer_terms: frozenset[str]
+    answer_grams: Counter[str]
+    other_counts: Counter[str]  # tags and answer, weighted (BM25 term frequency)
+
+    def all_grams(self) -> Counter[str]:
+        grams: Counter[str] = Counter(self.tag_grams)
+        for phrasing in self.phrasings:
+            grams.update(phrasing.grams)
+        return grams
+
+
+def _association_pairs(source: FaqSource) -> set[tuple[str, str]]:
+    """(word of one phrasing, word another phrasing of the same FAQ says instead)."""
+    singles = [{t for t in p.terms if "_" not in t} for p in source.phrasings]
+    pairs: set[tuple[str, str]] = set()
+    for i, one in enumerate(singles):
+        for j, other in enumerate(singles):
+            if i != j:
+                pairs.update((a, b) for a in one - other for b in other - one)
+    return pairs
