@@ -8,8 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.replying import offer_person
 from actions.runtime import session_factory
 from dichvucong.feedback import last_rated_turn, record_feedback
+from dichvucong.handoff.offer import OFFER_BUTTON, OFFER_TEXT
 
 
 class ActionStoreFeedback(Action):
@@ -29,5 +31,9 @@ class ActionStoreFeedback(Action):
             procedure_code=tracker.get_slot("procedure_code"),
             faq_id=tracker.get_slot("faq_id"),
         )
+        if not positive and offer_person(tracker, failed_now=True):  # 👎 after a failed answer: offer a person
+            dispatcher.utter_message(response="utter_feedback_sorry")
+            dispatcher.utter_message(text=OFFER_TEXT, buttons=[dict(OFFER_BUTTON)])
+            return []
         dispatcher.utter_message(response="utter_feedback_thanks" if positive else "utter_feedback_sorry")
         return []

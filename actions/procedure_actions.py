@@ -41,7 +41,7 @@ class ActionAnswerProcedure(Action):
             pending_aspects=tracker.get_slot("pending_aspects"),
             chosen_faq=_chosen_faq(tracker),
         )
-        return send(dispatcher, reply)
+        return send(dispatcher, reply, tracker)
 
 
 class ActionClarify(Action):
@@ -55,7 +55,7 @@ class ActionClarify(Action):
             text=tracker.latest_message.get("text") or "",
             current_code=tracker.get_slot("procedure_code"),
         )
-        return send(dispatcher, reply)
+        return send(dispatcher, reply, tracker, clarifying=True)
 
 
 class ActionAnswerOutOfScope(Action):
@@ -66,4 +66,4 @@ class ActionAnswerOutOfScope(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         reply = assistant().answer_out_of_scope(tracker.latest_message.get("text") or "")
-        return send(dispatcher, reply)
+        return send(dispatcher, reply, tracker)

@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     review_sync_settle_seconds: float = 10.0  # how long a missing event id may still commit late
     conversation_retention_days: int = 365  # `dvc retention` deletes conversations older than this
 
+    # Live handoff to staff (docs/handoff.md): office hours per agency, the queue, Rasa's API.
+    handoff_enabled: bool = True  # false: "gặp cán bộ" answers with the hotline, as before
+    handoff_agencies_file: str = str(PROJECT_ROOT / "data" / "handoff_agencies.json")  # "" = one agency from the two below
+    handoff_office_hours: str = "mon-fri 07:30-11:30,13:30-17:00"  # the single agency's hours (no file)
+    handoff_agency_name: str = "Trung tâm Phục vụ hành chính công"
+    handoff_holidays: str = ""  # closed days for every agency: 2026-09-02, ranges 2026-02-14..2026-02-22
+    handoff_minutes_per_citizen: float = Field(4.0, gt=0)  # wait estimate per person ahead, until there is history
+    handoff_max_waiting: int = Field(200, ge=1)  # open requests in the queue before new ones are told to call
+    handoff_rasa_url: str = "http://127.0.0.1:5005"  # where the console reaches Rasa's HTTP API (internal)
+    rasa_auth_token: str = ""  # secret: Rasa's --auth-token (RASA_AUTH_TOKEN), for the console's handoff calls
+
 
     @model_validator(mode="after")
     def _check_budgets(self) -> Settings:
@@ -88,6 +99,13 @@ class Settings(BaseSettings):
             raise ValueError("LOOKUP_CODE_LOCK_AFTER must be larger than LOOKUP_CODE_DELAY_AFTER.")
         if self.console_login_max_delay_seconds < self.console_login_delay_seconds:
             raise ValueError("CONSOLE_LOGIN_MAX_DELAY_SECONDS must be at least CONSOLE_LOGIN_DELAY_SECONDS.")
+        from dichvucong.handoff.hours import SettingsError, parse_holidays, parse_hours
+
+        try:
+            parse_hours(self.handoff_office_hours)
+            parse_holidays(self.handoff_holidays)
+        except SettingsError as exc:
+            raise ValueError(f"HANDOFF_OFFICE_HOURS / HANDOFF_HOLIDAYS: {exc}") from None
         return self
 
 

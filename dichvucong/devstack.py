@@ -135,6 +135,8 @@ class StackConfig:
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         env["RASA_AUTH_TOKEN"] = self.auth_token
+        # The console reaches this stack's (first) Rasa server for the live handoff.
+        env["HANDOFF_RASA_URL"] = self.extra_env.get("HANDOFF_RASA_URL", f"http://127.0.0.1:{self.rasa_port}")
         env["WIDGET_TOKEN_SECRET"] = self.widget_token_secret
         env["PYTHONPATH"] = f"{PROJECT_ROOT}{os.pathsep}{RASA_DIR}"
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -156,7 +158,7 @@ def services(config: StackConfig) -> list[Service]:
     return [
         Service(
             "actions",
-            [str(APP_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.action_port)],
+            [str(APP_BIN / "python"), "-m", "actions.server", "--port", str(config.action_port)],
             PROJECT_ROOT,
             f"http://127.0.0.1:{config.action_port}/health",
         ),
@@ -176,7 +178,8 @@ def services(config: StackConfig) -> list[Service]:
             Service(
                 "rasa" if index == 0 else f"rasa-{index + 1}",
                 [
-                    str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", config.auth_token, "--port", str(port),
+                    # Rasa's CLI with the per-message fixes of docs/performance.md (rasa_project/serving).
+                    str(RASA_BIN / "python"), "-m", "serving", "run", "--enable-api", "--auth-token", config.auth_token, "--port", str(port),
                     "--model", str(config.model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                     "--cors", *config.cors_origins,
                 ],

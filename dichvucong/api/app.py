@@ -14,6 +14,8 @@ from dichvucong.assistant.service import AssistantService
 from dichvucong.config import Settings, get_settings
 from dichvucong.console import bootstrap_console, console_bad_request, install_console
 from dichvucong.db.session import get_sessionmaker
+from dichvucong.handoff.hours import check_handoff_settings
+from dichvucong.handoff.widget_routes import router as handoff_widget_router
 from dichvucong.review import review_router
 from dichvucong.search import SearchService
 from dichvucong.widget import router as widget_router
@@ -35,11 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Trợ lý dịch vụ công", version="0.1.0", lifespan=lifespan)
     app.state.widget_settings = check_widget_settings()  # WIDGET_TOKEN_SECRET etc.; fails in production
+    check_handoff_settings(settings)  # office hours and agencies (HANDOFF_*): a broken file stops the start
     app.include_router(search.router)
     app.include_router(health.router)
     install_console(app, settings)  # the officials' web console under /console
     app.include_router(review_router)  # officials review citizens' conversations: /console/review
     app.include_router(widget_router)  # the citizens' chat widget and its demo portal page
+    app.include_router(handoff_widget_router)  # the widget fetches staff replies: /widget/updates
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -72,8 +72,9 @@ CurrentUser = Annotated[ConsoleUser, Depends(current_user)]
 def editor_user(user: CurrentUser) -> ConsoleUser:
     """Admins and editors change content; reviewers only read."""
     if user.role not in EDIT_ROLES:
+        label = "Hỗ trợ trực tuyến" if user.role == "agent" else "Xem xét"
         raise Forbidden(
-            "Tài khoản của bạn (vai trò Xem xét) chỉ được xem nội dung và dùng ô Thử hỏi, "
+            f"Tài khoản của bạn (vai trò {label}) chỉ được xem nội dung và dùng ô Thử hỏi, "
             "không được sửa. Hãy nhờ biên tập viên hoặc quản trị viên."
         )
     return user
@@ -90,3 +91,15 @@ def admin_user(user: CurrentUser) -> ConsoleUser:
 
 
 AdminUser = Annotated[ConsoleUser, Depends(admin_user)]
+
+INBOX_ROLES = frozenset({"admin", "agent"})
+
+
+def agent_user(user: CurrentUser) -> ConsoleUser:
+    """Agents answer citizens in the inbox; admins may act as agents."""
+    if user.role not in INBOX_ROLES:
+        raise Forbidden("Chỉ cán bộ hỗ trợ trực tuyến (vai trò Hỗ trợ trực tuyến) và quản trị viên mới được dùng Hộp thư hỗ trợ.")
+    return user
+
+
+AgentUser = Annotated[ConsoleUser, Depends(agent_user)]

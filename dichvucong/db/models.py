@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dichvucong.db.base import Base, utcnow
@@ -311,7 +312,7 @@ class Notification(Base):
 
 # --- Console: officials' accounts, their sessions and the history of content edits -----------
 
-CONSOLE_ROLES = ("admin", "editor", "reviewer")
+CONSOLE_ROLES = ("admin", "editor", "reviewer", "agent")
 _ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in CONSOLE_ROLES) + ")"
 
 
@@ -572,3 +573,80 @@ class LoginThrottle(Base):
     first_failure_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_failure_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Live handoff to staff (dichvucong/handoff, docs/handoff.md) -----------------------------
+# The handoff state lives here, not in a Rasa server's memory: every Rasa server, the action
+# server and the console read and change the same rows, and a restart loses nothing. A claim
+# is one conditional UPDATE (``claimed_by IS NULL``), so two agents can never both win.
+
+HANDOFF_OPEN_STATUSES = ("collecting", "waiting", "left", "claimed")
+HANDOFF_STATUSES = (*HANDOFF_OPEN_STATUSES, "returned", "closed", "cancelled")
+_HANDOFF_STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in HANDOFF_STATUSES) + ")"
+_HANDOFF_OPEN = "status IN (" + ", ".join(f"'{s}'" for s in HANDOFF_OPEN_STATUSES) + ")"
+
+
+class Handoff(Base):
+    """One request of a citizen to talk to a person, from the request to its end.
+
+    ``collecting``: outside office hours, the bot asks for the question and a contact;
+    ``waiting``: in the live queue; ``left``: a question left outside office hours;
+    ``claimed``: an agent has it. Then ``returned`` (handed back to the bot), ``closed``
+    (an agent ended it) or ``cancelled`` (the citizen went back to the bot).
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint(_HANDOFF_STATUS_CHECK, name="status_known"),
+        # at most one open handoff per conversation, whichever server creates it
+        Index(
+            "uq_handoffs_open_sender", "sender_id", unique=True,
+            sqlite_where=sql_text(_HANDOFF_OPEN), postgresql_where=sql_text(_HANDOFF_OPEN),
+        ),
+        Index("ix_handoffs_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(255), index=True)
+    channel: Mapped[str] = mapped_column(String(50), default="")
+    agency_key: Mapped[str] = mapped_column(String(50), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20), default="asked")  # asked | offered (after failed answers)
+    outside_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    procedure_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    faq_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    question: Mapped[str] = mapped_column(Text, default="")  # left outside office hours (personal data)
+    contact: Mapped[str] = mapped_column(String(200), default="")  # phone or e-mail to call back (personal data)
+    preview: Mapped[str] = mapped_column(String(300), default="")  # the citizen's latest words, masked
+    citizen_messages: Mapped[int] = mapped_column(Integer, default=0)
+    agent_messages: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    first_reply_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_citizen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    messages: Mapped[list[HandoffMessage]] = relationship(
+        back_populates="handoff", cascade="all, delete-orphan", order_by="HandoffMessage.id"
+    )
+
+
+class HandoffMessage(Base):
+    """An agent's reply: written by the console, sent by the action server through Rasa."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(100))  # console username
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list] = mapped_column(default=list)  # [{"title", "payload"}] the bot's own quick replies
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+
+    handoff: Mapped[Handoff] = relationship(back_populates="messages")

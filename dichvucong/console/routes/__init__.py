@@ -6,6 +6,7 @@ from dichvucong.console.routes import (
     dashboard,
     faqs,
     history,
+    inbox,
     procedures,
     security,
     thesaurus,
@@ -24,4 +25,5 @@ ROUTERS = [
     transfer.router,
     accounts.router,
     security.router,
+    inbox.router,
 ]

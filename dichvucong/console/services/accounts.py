@@ -30,11 +30,13 @@ ROLE_LABELS = {
     "admin": "Quản trị",
     "editor": "Biên tập",
     "reviewer": "Xem xét",
+    "agent": "Hỗ trợ trực tuyến",
 }
 ROLE_DESCRIPTIONS = {
     "admin": "Quản lý tài khoản; sửa nội dung, nhập/xuất dữ liệu.",
     "editor": "Sửa câu hỏi thường gặp và thủ tục, nhập/xuất dữ liệu.",
     "reviewer": "Chỉ xem nội dung và dùng ô Thử hỏi; không sửa được.",
+    "agent": "Trả lời người dân trong Hộp thư hỗ trợ (nhận, trả lời, chuyển lại cho trợ lý ảo); xem nội dung, không sửa được.",
 }
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$")
 BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."  # the one answer to every failed sign-in

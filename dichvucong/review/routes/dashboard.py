@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from dichvucong.api.deps import SessionDep
 from dichvucong.console.deps import ConsoleDep
+from dichvucong.handoff.metrics import minutes_text
 from dichvucong.review.deps import ReviewerUser, TrackerDep
 from dichvucong.review.routes.common import page, refresh_summary, review_router
 from dichvucong.review.routes.exports import _download_headers, _stamp
@@ -50,7 +51,7 @@ def dashboard(
     figures = build_dashboard(db, period)
     context = {
         "figures": figures, "period": period, "chart_json": chart_data(figures),
-        "question_groups": unanswered_groups(db, period),
+        "question_groups": unanswered_groups(db, period), "handoff_minutes": minutes_text,
     }
     return page(request, "dashboard.html", context)
 

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from dichvucong.db.models import AnswerFeedback, Procedure, ReviewMessage
+from dichvucong.handoff.metrics import HandoffFigures, csv_rows, handoff_figures
 from dichvucong.review import events as ev
 from dichvucong.review.services.period import Period
 
@@ -40,6 +41,7 @@ class Dashboard:
     per_day: list[DayFigures] = field(default_factory=list)
     top_procedures: list[tuple[str, str, int]] = field(default_factory=list)  # code, name, count
     unanswered: list[tuple[str, int]] = field(default_factory=list)  # masked example, count
+    handoff: HandoffFigures = field(default_factory=HandoffFigures)  # staff time (live handoff)
 
     @property
     def containment(self) -> float | None:
@@ -99,6 +101,8 @@ def build_dashboard(session: Session, period: Period) -> Dashboard:
     figures.unanswered = _unanswered(session, where)
     figures.ratings_positive, figures.ratings_negative = _ratings(session, period)
     figures.median_response_seconds = _median_response(session, where)
+    days = [d.isoformat() for d in period.days()]
+    figures.handoff = handoff_figures(session, period.start_ts, period.end_ts, days, figures.conversations)
     return figures
 
 
@@ -187,4 +191,5 @@ def dashboard_rows(figures: Dashboard) -> list[list[object]]:
     rows += [["Theo ngày (hội thoại)", d.day, d.conversations, d.messages, d.fallbacks, ""] for d in figures.per_day]
     rows += [["Thủ tục được hỏi nhiều", code, n, "", "", name] for code, name, n in figures.top_procedures]
     rows += [["Câu chưa trả lời được", text, n, "", "", ""] for text, n in figures.unanswered]
+    rows += csv_rows(figures.handoff)
     return rows

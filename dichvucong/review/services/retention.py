@@ -26,6 +26,7 @@ from dichvucong.db.models import (
     ReviewMessage,
     ReviewSyncState,
 )
+from dichvucong.handoff.retention import delete_handoffs
 from dichvucong.review.services.annotations import audit
 from dichvucong.review.services.sync import recompute_conversations
 from dichvucong.review.tracker import EVENTS, readonly_engine, writable_engine
@@ -45,6 +46,7 @@ class RetentionReport:
     annotations: int = 0
     ratings: int = 0
     reviewed_marks: int = 0
+    handoffs: int = 0  # requests to talk to a person (with their questions, contacts and replies)
     senders: list[str] = field(default_factory=list, repr=False)
 
     def lines(self) -> list[str]:
@@ -54,7 +56,7 @@ class RetentionReport:
             f"{verb} {self.conversations_deleted} hội thoại; rút gọn {self.conversations_trimmed} hội thoại còn hoạt động.",
             f"{verb} {self.events} sự kiện trong kho hội thoại của Rasa (bảng events).",
             f"{verb} {self.messages} dòng tóm tắt, {self.annotations} ghi chú, {self.ratings} đánh giá, "
-            f"{self.reviewed_marks} dấu đã xem xét.",
+            f"{self.reviewed_marks} dấu đã xem xét, {self.handoffs} yêu cầu gặp cán bộ.",
         ]
 
 
@@ -154,6 +156,8 @@ def _our_rows(session: Session, report: RetentionReport, boundaries: dict[str, f
             report.ratings += _deleted(session, delete(f).where(f.sender_id == sender, f.answer_timestamp < boundary))
     old = datetime.fromtimestamp(cutoff, timezone.utc)
     report.ratings += _deleted(session, delete(AnswerFeedback).where(AnswerFeedback.created_at < old))
+    whole = [sender for sender, boundary in boundaries.items() if boundary == math.inf]
+    report.handoffs += delete_handoffs(session, old, whole)
     recompute_conversations(session, sorted(boundaries))
 
 

@@ -36,6 +36,8 @@ class BotReply:
     text: str  # masked
     buttons: list[str] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
+    agent: str | None = None  # console username of the staff member who wrote it (live handoff)
+    agent_name: str | None = None
 
 
 @dataclass
@@ -139,6 +141,8 @@ def build_items(rows: list[Any]) -> list[Turn | SessionStart | BotReply]:
             items.append(SessionStart(float(row.timestamp or 0)))
         elif kind == "bot":
             reply = _bot_reply(row)
+            if not reply.text and not reply.buttons:
+                continue  # a widget marker only ({"handoff": ...}), nothing a citizen saw
             (current.replies if current is not None else items).append(reply)  # type: ignore[arg-type]
         elif current is None:
             continue
@@ -161,7 +165,10 @@ def _bot_reply(row: Any) -> BotReply:
     data = ev.load(row.data)
     buttons = ((data.get("data") or {}).get("buttons")) or []
     titles = [str(b.get("title", "")) for b in buttons if isinstance(b, dict)]
-    return BotReply(row.id, float(row.timestamp or 0), ev.mask(str(data.get("text") or "")), titles)
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    agent = str(metadata.get("agent") or "") or None
+    agent_name = str(metadata.get("agent_name") or "") or None
+    return BotReply(row.id, float(row.timestamp or 0), ev.mask(str(data.get("text") or "")), titles, agent=agent, agent_name=agent_name)
 
 
 def _replies(items: list[Turn | SessionStart | BotReply]) -> list[BotReply]:

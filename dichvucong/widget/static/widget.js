@@ -33,6 +33,8 @@
     sessionUrl: data.sessionUrl || assetBase + "session",
     openOnLoad: data.open === "true",
   };
+  // Replies staff write in the console while a person handles the conversation (live handoff).
+  config.updatesUrl = data.updatesUrl || new URL("updates", new URL(config.sessionUrl, location.href)).href;
 
   const TEXT = {
     open: "Mở " + config.title.toLowerCase(),
@@ -40,6 +42,9 @@
     newChat: "Bắt đầu cuộc trò chuyện mới",
     confirmNewChat: "Xóa lịch sử trò chuyện trên máy này và bắt đầu lại?",
     online: "Đang trực tuyến",
+    withStaff: "Đang kết nối với cán bộ hỗ trợ",
+    staffSays: "Cán bộ: ",
+    staff: "Cán bộ hỗ trợ",
     connecting: "Đang kết nối…",
     offline: "Mất kết nối",
     lost: "Mất kết nối, đang kết nối lại…",
@@ -86,9 +91,11 @@
     return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  /* state.session: { token, issuedAt, expiresAt } (seconds) from the console, or null. */
+  /* state.session: { token, issuedAt, expiresAt } (seconds) from the console, or null.
+   * state.handoff: { state: "live" | "left", after: tracker event id | null } while a person
+   * handles (or will answer) the conversation, else null. */
   function freshState() {
-    return { session: null, messages: [], updated: Date.now() };
+    return { session: null, messages: [], handoff: null, updated: Date.now() };
   }
 
   function loadState() {
@@ -96,6 +103,7 @@
       const saved = JSON.parse(storageGet("localStorage", STORAGE_KEY) || "null");
       if (saved && Array.isArray(saved.messages) && Date.now() - (saved.updated || 0) < HISTORY_TTL_MS) {
         if (!saved.session || typeof saved.session.token !== "string") saved.session = null;
+        if (!saved.handoff || (saved.handoff.state !== "live" && saved.handoff.state !== "left")) saved.handoff = null;
         saved.messages = saved.messages.filter((m) => m && typeof m.text === "string" && (m.role === "bot" || m.role === "user"));
         return saved;
       }
@@ -236,14 +244,15 @@
 
   function messageNode(m) {
     const isBot = m.role === "bot";
-    const bubble = el("div", { class: "dvcw-bubble" }, [el("span", { class: "dvcw-sr", text: isBot ? TEXT.botSays : TEXT.youSay })]);
+    const bubble = el("div", { class: "dvcw-bubble" }, [el("span", { class: "dvcw-sr", text: !isBot ? TEXT.youSay : m.agent ? TEXT.staffSays : TEXT.botSays })]);
+    if (isBot && m.agent) bubble.append(el("span", { class: "dvcw-agent", "aria-hidden": "true", text: TEXT.staff + (m.agent === TEXT.staff ? "" : " · " + m.agent) }));
     if (m.text) bubble.append(el("span", { class: "dvcw-text" }, [isBot ? richText(m.text) : m.text]));
     const image = isBot && m.image ? safeImageUrl(m.image) : null;
     if (image) bubble.append(el("img", { src: image, alt: TEXT.image, loading: "lazy" }));
     const meta = el("span", { class: "dvcw-meta" });
     bubble.append(meta);
     const col = el("div", { class: "dvcw-msg-col" }, [bubble]);
-    const row = el("div", { class: "dvcw-msg dvcw-msg--" + (isBot ? "bot" : "user"), "data-id": m.id }, [
+    const row = el("div", { class: "dvcw-msg dvcw-msg--" + (isBot ? "bot" : "user") + (m.agent ? " dvcw-msg--agent" : ""), "data-id": m.id }, [
       isBot ? el("span", { class: "dvcw-avatar", "aria-hidden": "true" }, [icon("bot")]) : "", col,
     ]);
     updateMeta(row, m);
@@ -350,7 +359,10 @@
     const image = raw.image || (raw.attachment && raw.attachment.payload && raw.attachment.payload.src) || null;
     const text = typeof raw.text === "string" ? raw.text : "";
     if (!text && !image && !buttons.length) return null;
-    return { id: newId("m"), role: "bot", text: text, buttons: buttons, image: image, ts: Date.now() };
+    const m = { id: newId("m"), role: "bot", text: text, buttons: buttons, image: image, ts: Date.now() };
+    if (typeof raw.agent === "string" && raw.agent) m.agent = raw.agent;
+    if (typeof raw.eventId === "number") m.eventId = raw.eventId;
+    return m;
   }
 
   let typingTimer = null;
@@ -372,7 +384,7 @@
     const previous = connection;
     connection = next;
     status.dataset.state = next;
-    statusText.textContent = next === "online" ? TEXT.online : next === "offline" ? TEXT.offline : TEXT.connecting;
+    statusText.textContent = next === "online" ? onlineText() : next === "offline" ? TEXT.offline : TEXT.connecting;
     clearTimeout(bannerTimer);
     if (next === "offline") {
       setTyping(false);
@@ -513,10 +525,79 @@
         }
         if (!response.ok) throw new PermanentError("HTTP " + response.status);
         const replies = await response.json().catch(() => []);
-        addBotMessages(Array.isArray(replies) ? replies : []);
+        const list = Array.isArray(replies) ? replies : [];
+        addBotMessages(list);
+        for (const raw of list) {
+          const marker = raw && raw.custom && raw.custom.handoff;
+          if (marker) setHandoff(marker);
+        }
       },
     };
   }
+
+  /* ------------------------------------------------------------------ live handoff */
+
+  function onlineText() {
+    return state.handoff && state.handoff.state === "live" ? TEXT.withStaff : TEXT.online;
+  }
+
+  function setHandoff(marker) {
+    if (marker === "live" || marker === "left") {
+      const after = state.handoff ? state.handoff.after : null;
+      state.handoff = { state: marker, after: after };
+    } else {
+      state.handoff = null;
+    }
+    saveState();
+    if (connection === "online") statusText.textContent = onlineText();
+    if (state.handoff) pollUpdates();
+  }
+
+  /* While a person handles the conversation, ask the console for what staff wrote: a long
+   * poll (the server answers as soon as a reply is stored, or after 20 s); a question left
+   * outside office hours is looked at every minute. Survives reloads (state.handoff). */
+  let polling = false;
+  async function pollUpdates() {
+    if (polling) return;
+    polling = true;
+    let failures = 0;
+    try {
+      while (state.handoff) {
+        const live = state.handoff.state === "live";
+        let result = null;
+        try {
+          const token = await sessionToken();
+          const response = await postJson(config.updatesUrl, { token: token, after: state.handoff.after, wait: live }, null, 30000);
+          if (response.status === 401) { dropSession(token); throw new TransientError("401"); }
+          if (!response.ok) throw new TransientError("HTTP " + response.status);
+          result = await response.json();
+          failures = 0;
+        } catch (e) {
+          failures += 1;
+          await sleep(Math.min(30000, 2000 * failures));
+          continue;
+        }
+        if (!state.handoff) break;
+        const fresh = (result.messages || []).filter((m) => !state.messages.some((x) => x.eventId === m.id));
+        state.handoff.after = typeof result.after === "number" ? result.after : state.handoff.after;
+        addBotMessages(fresh.map((m) => Object.assign({}, m, { eventId: m.id })));
+        if (result.handoff === "live" || result.handoff === "left") {
+          state.handoff.state = result.handoff;
+          saveState();
+          if (connection === "online") statusText.textContent = onlineText();
+          if (result.handoff === "left") await sleep((result.poll_seconds || 60) * 1000);
+        } else {
+          state.handoff = null;
+          saveState();
+          if (connection === "online") statusText.textContent = onlineText();
+        }
+      }
+    } finally {
+      polling = false;
+    }
+  }
+
+  function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 
   const transport = webTransport();
   let started = false;
@@ -664,6 +745,7 @@
     renderAll();
     const hasPending = state.messages.some((m) => m.role === "user" && m.status === "pending");
     if (hasPending) ensureStarted();
+    if (state.handoff) { statusText.textContent = onlineText(); pollUpdates(); }
     if (storageGet("sessionStorage", OPEN_KEY) === "1") open(false);
     else if (config.openOnLoad) open(false);
   }
