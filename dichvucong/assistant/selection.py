@@ -221,7 +221,10 @@ def select_answer(
             and bool(extra)
             and _share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
         )
-        if base_code is None or lead >= FAQ_COVERAGE_MARGIN or says_the_extra or named or outranks:
+        # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
+        # that contains about as much of the question.
+        bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
+        if base_code is None or lead >= FAQ_COVERAGE_MARGIN or says_the_extra or named or outranks or bare:
             certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
             related = [] if certain else faqs[1 : MAX_RELATED + 1]
             return Selection(Decision.FAQ, faq=best, related=related)
