@@ -1,89 +1,196 @@
-"""Benchmark: concurrent simulated citizens talking to the assistant through the REST channel.
+"""``make bench``: this assistant against a bare ``rasa init`` bot, in one run, on this machine.
 
-Starts the whole stack on embedded defaults (or targets running Rasa servers given with
-``--url``), sends the same scripted conversation from N concurrent citizens, and prints
-messages per second and p50/p95 latency. Requests are bounded in count and time and only
-go to this machine.
+Every row gets the same load through the REST channel: the 200 citizen questions of
+``bench/questions.txt`` split among 20 concurrent citizens (10 questions each, a fresh
+conversation per round), then the same questions one at a time (sequential p50), then one
+long conversation (median latency of turns 1–10 against 91–100), then the resident memory
+of each server process. Rows: the bare bot (made once with our Rasa environment and cached
+under ``var/bench/``), this assistant on the embedded defaults of ``make run`` and, when
+PostgreSQL and Redis answer, the production stores with one and two Rasa servers.
 
-    python bench/rest_bench.py --users 20 --rounds 3
-    python bench/rest_bench.py --url http://127.0.0.1:5005 --url http://127.0.0.1:5006
+    python bench/rest_bench.py                        # every row
+    python bench/rest_bench.py --topology bare --topology embedded --rounds 3
+    python bench/rest_bench.py --url http://127.0.0.1:5005   # a running server, load only
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import sys
 import tempfile
 import time
-from itertools import cycle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bare_bot import ensure_bare_bot, running_bare_bot  # noqa: E402
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-CONVERSATION = [
-    "xin chào",
-    "làm lại căn cước mất bao nhiêu tiền",
-    "còn giấy tờ thì cần những gì?",
-    "dang ky ket hon nop o dau, mat may ngay?",
-    "khai sinh cho con can giay to gi",
-    "cảm ơn",
-]
+QUESTIONS_FILE = Path(__file__).resolve().parent / "questions.txt"
 
 
-async def citizen(client: httpx.AsyncClient, urls: list[str], name: str, rounds: int, latencies: list[float]) -> int:
-    """One citizen: the scripted conversation ``rounds`` times; returns failures."""
-    failures = 0
-    targets = cycle(urls)
-    for round_no in range(rounds):
-        sender = f"{name}-{round_no}"
-        for message in CONVERSATION:
-            started = time.perf_counter()
-            try:
-                response = await client.post(
-                    f"{next(targets)}/webhooks/rest/webhook", json={"sender": sender, "message": message}
-                )
-                ok = response.status_code == 200 and bool(response.json())
-            except httpx.HTTPError:
-                ok = False
-            latencies.append(time.perf_counter() - started)
-            failures += not ok
-    return failures
+def load_questions(path: Path = QUESTIONS_FILE) -> list[str]:
+    """The benchmark's citizen questions, one per line (``#`` lines are comments)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-async def run(urls: list[str], users: int, rounds: int) -> dict[str, float]:
+@dataclass
+class Row:
+    """What one topology measured."""
+
+    label: str
+    messages: int = 0
+    failures: int = 0
+    msg_per_s: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    sequential_p50_ms: float = 0.0
+    early_turns_ms: float = 0.0
+    late_turns_ms: float = 0.0
+    memory_mb: dict[str, float] = field(default_factory=dict)
+    cpu_ms_per_message: dict[str, float] = field(default_factory=dict)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))]
+
+
+async def ask(client: httpx.AsyncClient, url: str, sender: str, message: str) -> tuple[float, bool]:
+    """One message through the REST channel: (seconds, answered without an error).
+
+    An empty list is an answer (the bare bot has no reply for some questions); an HTTP
+    error, a timeout or a body that is not a list of messages is a failure."""
+    started = time.perf_counter()
+    try:
+        response = await client.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message})
+        ok = response.status_code == 200 and isinstance(response.json(), list)
+    except (httpx.HTTPError, ValueError):
+        ok = False
+    return time.perf_counter() - started, ok
+
+
+async def concurrent_load(urls: list[str], questions: list[str], users: int, rounds: int, tag: str) -> tuple[list[float], int, float]:
+    """``users`` citizens at once, each asking its share of ``questions`` per round.
+
+    Returns the latencies, the failures and the wall time."""
+    share = max(1, len(questions) // users)
     latencies: list[float] = []
+    failures = 0
+
+    async def citizen(client: httpx.AsyncClient, index: int) -> None:
+        nonlocal failures
+        mine = questions[index * share:(index + 1) * share] or questions[:share]
+        for round_no in range(rounds):
+            sender = f"bench-{tag}-u{index}-r{round_no}"
+            url = urls[(index + round_no) % len(urls)]
+            for question in mine:
+                seconds, ok = await ask(client, url, sender, question)
+                latencies.append(seconds)
+                failures += not ok
+
     limits = httpx.Limits(max_connections=users * 2)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        # Warm-up: first message per server loads lazy parts (search index, TF graph).
-        for url in urls:
-            await client.post(f"{url}/webhooks/rest/webhook", json={"sender": "warmup", "message": "đăng ký khai sinh"})
         started = time.perf_counter()
-        failures = await asyncio.gather(*(citizen(client, urls, f"u{i}", rounds, latencies) for i in range(users)))
+        await asyncio.gather(*(citizen(client, i) for i in range(users)))
         elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {
-        "messages": len(latencies),
-        "failures": sum(failures),
-        "seconds": elapsed,
-        "msg_per_s": len(latencies) / elapsed,
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000,
+    return latencies, failures, elapsed
+
+
+async def sequential(url: str, questions: list[str], tag: str, per_conversation: int = 10) -> list[float]:
+    """Every question one at a time (conversations of ``per_conversation`` questions)."""
+    latencies = []
+    async with httpx.AsyncClient(timeout=120) as client:
+        for number, question in enumerate(questions):
+            seconds, _ = await ask(client, url, f"bench-{tag}-seq{number // per_conversation}", question)
+            latencies.append(seconds)
+    return latencies
+
+
+async def long_conversation(url: str, questions: list[str], tag: str, turns: int) -> list[float]:
+    """One citizen asking ``turns`` questions in a single conversation."""
+    latencies = []
+    async with httpx.AsyncClient(timeout=120) as client:
+        for turn in range(turns):
+            seconds, _ = await ask(client, url, f"bench-{tag}-long", questions[turn % len(questions)])
+            latencies.append(seconds)
+    return latencies
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    total_kb = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total_kb += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, StopIteration, ValueError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total_kb / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far, in seconds (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total
+
+
+def measure(label: str, urls: list[str], processes: dict[str, int], args: argparse.Namespace, questions: list[str]) -> Row:
+    """Warm up, then the concurrent, sequential and long-conversation runs, then memory."""
+    tag = label.split()[0].lower().replace(",", "")
+    row = Row(label)
+
+    async def warm_up() -> None:
+        async with httpx.AsyncClient(timeout=120) as client:
+            for url in urls:
+                for question in questions[:5]:
+                    await ask(client, url, f"bench-{tag}-warmup", question)
+
+    asyncio.run(warm_up())
+    cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    latencies, failures, elapsed = asyncio.run(concurrent_load(urls, questions, args.users, args.rounds, tag))
+    row.cpu_ms_per_message = {
+        name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / max(1, len(latencies)) for name, pid in processes.items()
     }
-
-
-def report(label: str, result: dict[str, float]) -> None:
-    print(
-        f"{label}: {result['messages']:.0f} messages in {result['seconds']:.1f} s — "
-        f"{result['msg_per_s']:.1f} msg/s, p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
-        f"failures {result['failures']:.0f}"
-    )
+    row.messages, row.failures = len(latencies), failures
+    row.msg_per_s = len(latencies) / elapsed
+    row.p50_ms = statistics.median(latencies) * 1000
+    row.p95_ms = percentile(latencies, 0.95) * 1000
+    row.sequential_p50_ms = statistics.median(asyncio.run(sequential(urls[0], questions, tag))) * 1000
+    long = asyncio.run(long_conversation(urls[0], questions, tag, args.long_turns))
+    row.early_turns_ms = statistics.median(long[:10]) * 1000
+    row.late_turns_ms = statistics.median(long[-10:]) * 1000
+    row.memory_mb = {name: resident_mb(pid) for name, pid in processes.items()}
+    return row
 
 
 def _postgres_admin_url() -> str | None:
-    """An admin URL of a reachable PostgreSQL, or None (then only the embedded set-up runs)."""
+    """An admin URL of a reachable PostgreSQL, or None (then the PostgreSQL rows are skipped)."""
     import os
 
     from sqlalchemy import create_engine, text
@@ -108,8 +215,11 @@ def _redis_reachable() -> bool:
         return False
 
 
-def bench_topology(label: str, servers: int, users: int, rounds: int, admin_url: str | None) -> None:
-    """Start a stack (embedded SQLite, or PostgreSQL + Redis with ``servers`` Rasa servers) and measure."""
+@contextmanager
+def assistant_stack(servers: int, admin_url: str | None) -> Iterator[tuple[list[str], dict[str, int]]]:
+    """Our stack on embedded SQLite (``admin_url`` None) or on PostgreSQL + Redis.
+
+    Yields the Rasa URLs and the process id of every server."""
     from dichvucong.db import admin
     from dichvucong.db.migrate import upgrade
     from dichvucong.db.session import get_engine
@@ -146,39 +256,85 @@ def bench_topology(label: str, servers: int, users: int, rounds: int, admin_url:
                 log_dir=Path(tmp) / "log",
                 extra_env=extra_env,
             )
-            with running_stack(config):
+            with running_stack(config) as running:
                 urls = [f"http://127.0.0.1:{port}" for port in config.rasa_ports]
-                report(label, asyncio.run(run(urls, users, rounds)))
+                yield urls, {s.name: s.process.pid for s in running if s.process is not None}
         finally:
             get_engine(database_url).dispose()
             for name in created:
                 admin.drop_database(admin_url or "", name)
 
 
+def print_table(rows: list[Row]) -> None:
+    """The rows as a Markdown table, the ratio to the bare bot, and memory per process."""
+    print()
+    print("| | msg/s | p50 | p95 | sequential p50 | turns 1–10 | turns 91–100 | failures |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row.label} | {row.msg_per_s:.1f} | {row.p50_ms:.0f} ms | {row.p95_ms:.0f} ms | "
+            f"{row.sequential_p50_ms:.0f} ms | {row.early_turns_ms:.0f} ms | {row.late_turns_ms:.0f} ms | "
+            f"{row.failures}/{row.messages} |"
+        )
+    bare = next((row for row in rows if row.label.startswith("bare")), None)
+    if bare and bare.msg_per_s:
+        print()
+        for row in rows:
+            if row is not bare:
+                print(f"{row.label}: {row.msg_per_s / bare.msg_per_s:.2f}× the bare bot's throughput")
+    print()
+    print("CPU per message during the concurrent run (ms; robust to other load on the machine):")
+    for row in rows:
+        total = sum(row.cpu_ms_per_message.values())
+        print(f"- {row.label}: total {total:.1f} — " + ", ".join(f"{n} {ms:.1f}" for n, ms in row.cpu_ms_per_message.items()))
+    print()
+    print("Resident memory at the end of each row (MB):")
+    for row in rows:
+        print(f"- {row.label}: " + ", ".join(f"{name} {mb:.0f}" for name, mb in row.memory_mb.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--url", action="append", help="Rasa server(s) to target; default: start the stacks")
+    parser.add_argument("--rounds", type=int, default=2, help="conversations per citizen in the concurrent run")
+    parser.add_argument("--long-turns", type=int, default=100)
+    parser.add_argument("--url", action="append", help="Rasa server(s) to load; default: start the stacks")
     parser.add_argument(
-        "--topology", action="append", choices=["embedded", "pg1", "pg2"],
-        help="default: all three when PostgreSQL and Redis answer, else embedded",
+        "--topology", action="append", choices=["bare", "embedded", "pg1", "pg2"],
+        help="default: all four when PostgreSQL and Redis answer, else bare and embedded",
     )
     args = parser.parse_args()
+    questions = load_questions()
     if args.url:
-        report(f"{len(args.url)} Rasa server(s), {args.users} users", asyncio.run(run(args.url, args.users, args.rounds)))
+        latencies, failures, elapsed = asyncio.run(concurrent_load(args.url, questions, args.users, args.rounds, "url"))
+        print(
+            f"{len(latencies)} messages in {elapsed:.1f} s — {len(latencies) / elapsed:.1f} msg/s, "
+            f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+            f"failures {failures}"
+        )
         return 0
     admin_url = _postgres_admin_url() if _redis_reachable() else None
-    topologies = args.topology or (["embedded", "pg1", "pg2"] if admin_url else ["embedded"])
-    print(f"{args.users} concurrent citizens, {args.rounds} rounds of {len(CONVERSATION)} messages each")
+    topologies = args.topology or (["bare", "embedded", "pg1", "pg2"] if admin_url else ["bare", "embedded"])
+    print(
+        f"{len(questions)} questions; {args.users} concurrent citizens × {len(questions) // args.users} questions "
+        f"× {args.rounds} rounds; then sequential; then one {args.long_turns}-turn conversation"
+    )
+    rows: list[Row] = []
     for topology in topologies:
-        if topology == "embedded":
-            bench_topology("1 Rasa server, SQLite + in-memory lock ", 1, args.users, args.rounds, None)
+        if topology == "bare":
+            with running_bare_bot(ensure_bare_bot()) as (url, pid):
+                rows.append(measure("bare `rasa init` bot", [url], {"rasa": pid}, args, questions))
+        elif topology == "embedded":
+            with assistant_stack(1, None) as (urls, processes):
+                rows.append(measure("assistant, embedded (make run)", urls, processes, args, questions))
         elif admin_url is None:
             print(f"{topology}: skipped (PostgreSQL or Redis not reachable)")
         else:
             servers = 2 if topology == "pg2" else 1
-            bench_topology(f"{servers} Rasa server(s), PostgreSQL + Redis", servers, args.users, args.rounds, admin_url)
+            with assistant_stack(servers, admin_url) as (urls, processes):
+                rows.append(measure(f"assistant, PostgreSQL + Redis, {servers} Rasa", urls, processes, args, questions))
+        print(f"… {rows[-1].label if rows else topology} done", flush=True)
+    print_table(rows)
     return 0
 
 

@@ -1,0 +1,160 @@
+"""An SQL tracker store that loads a bounded window of a long conversation.
+
+Rasa 3.6's ``SQLTrackerStore`` turns every event of the current session back into objects
+on every message, and the policies then walk all of them: the cost of a message grows with
+the length of the conversation (docs/performance.md). Our dialogue needs only the last few
+turns (``max_history: 3``; the actions read slots and the last two answers), so for a session
+longer than ``window_events`` this store loads:
+
+- the session's first events up to its first ``action_listen`` (the session start);
+- the latest stored value of every slot, the latest active loop and the latest pause or
+  resume from before the window (the state those events leave, event by event as stored);
+- the last ``window_events`` events, starting at a citizen's message.
+
+All events stay in the database (review, exports and ``GET /conversations/<id>/tracker``
+read them all). A session whose earlier part holds an event that rewrites history (restart,
+rewind, undo, slot reset, or anything unknown) is loaded whole, exactly as Rasa does.
+``save`` appends only the events added since the tracker was loaded, so the window is never
+written twice; the Rasa lock store keeps one message of a conversation at a time.
+
+Use it in endpoints.yml with ``tracker_store: type: stores.windowed_sql_tracker_store.WindowedSQLTrackerStore``
+and the same ``url`` as Rasa's SQL tracker store. On SQLite it also turns on write-ahead
+logging, so the console can read the tracker database while Rasa writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WINDOW_EVENTS = 120
+LOADED_EVENTS_ATTRIBUTE = "_events_loaded_from_store"
+
+# Events whose effect on the tracker is only history: dropping them before the window
+# leaves the state of the conversation unchanged.
+HISTORY_ONLY_EVENTS = frozenset(
+    {
+        "user", "bot", "action", "entities", "user_featurization", "loop_interrupted",
+        "action_execution_rejected", "followup", "reminder", "cancel_reminder", "agent", "export",
+    }
+)
+# Events whose latest value is the state they leave.
+LATEST_WINS_EVENTS = frozenset({"slot", "active_loop", "pause", "resume"})
+
+Row = tuple[int, str, str | None]  # id, type_name, action_name (the slot's name for "slot")
+
+
+def window_plan(rows: Sequence[Row], window_events: int) -> tuple[list[int], int] | None:
+    """Which stored events to load for a session of ``rows`` (in order).
+
+    Returns the ids to load before the window and the id where the window starts, or None
+    when the whole session must be loaded (short, or with history-rewriting events)."""
+    if len(rows) <= window_events:
+        return None
+    start = len(rows) - window_events
+    while start < len(rows) and rows[start][1] != "user":
+        start += 1
+    header_end = next(
+        (index for index, (_, kind, name) in enumerate(rows) if kind == "action" and name == "action_listen"), None
+    )
+    if start >= len(rows) or header_end is None or header_end + 1 >= start:
+        return None
+    latest: dict[tuple[str, str | None], int] = {}
+    for event_id, kind, name in rows[header_end + 1:start]:
+        if kind in LATEST_WINS_EVENTS:
+            key = (kind, name) if kind == "slot" else ("pause" if kind in ("pause", "resume") else kind, None)
+            latest[key] = event_id
+        elif kind not in HISTORY_ONLY_EVENTS:
+            return None
+    before = [event_id for event_id, _, _ in rows[: header_end + 1]] + sorted(latest.values())
+    return before, rows[start][0]
+
+
+class WindowedSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that loads the start, the state and the last events of a long session."""
+
+    def __init__(self, *args: Any, window_events: int = DEFAULT_WINDOW_EVENTS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.window_events = max(20, int(window_events))
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        if fetch_events_from_all_sessions or self.domain is None:
+            tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        else:
+            tracker = self._retrieve_window(sender_id)
+        if tracker is not None and not fetch_events_from_all_sessions:
+            setattr(tracker, LOADED_EVENTS_ATTRIBUTE, len(tracker.events))
+        return tracker
+
+    def _retrieve_window(self, sender_id: str) -> DialogueStateTracker | None:
+        events_table = self.SQLEvent.__table__
+        columns = events_table.c
+        session_start = (
+            sa.select(sa.func.max(columns.timestamp))
+            .where(columns.sender_id == sender_id, columns.type_name == "session_started")
+            .scalar_subquery()
+        )
+        in_session = sa.and_(
+            columns.sender_id == sender_id, sa.or_(columns.timestamp >= session_start, session_start.is_(None))
+        )
+        with self.engine.connect() as connection:
+            rows = [
+                (row.id, row.type_name, row.action_name)
+                for row in connection.execute(
+                    sa.select(columns.id, columns.type_name, columns.action_name).where(in_session).order_by(columns.id)
+                )
+            ]
+            if not rows:
+                return None
+            plan = window_plan(rows, self.window_events)
+            query = sa.select(columns.data).where(in_session)
+            if plan is not None:
+                before, window_start = plan
+                query = query.where(sa.or_(columns.id >= window_start, columns.id.in_(before)))
+            events = [json.loads(data) for (data,) in connection.execute(query.order_by(columns.id))]
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the events added since ``tracker`` was loaded (Rasa's rule for other trackers)."""
+        loaded = getattr(tracker, LOADED_EVENTS_ATTRIBUTE, None)
+        if loaded is None:
+            await super().save(tracker)
+            return
+        await self.stream_events(tracker)
+        new_events = list(tracker.events)[loaded:]
+        if new_events:
+            with self.session_scope() as session:
+                for event in new_events:
+                    data = event.as_dict()
+                    session.add(
+                        self.SQLEvent(
+                            sender_id=tracker.sender_id,
+                            type_name=event.type_name,
+                            timestamp=data.get("timestamp"),
+                            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                            action_name=data.get("name"),
+                            data=json.dumps(data),
+                        )
+                    )
+                session.commit()
+        setattr(tracker, LOADED_EVENTS_ATTRIBUTE, len(tracker.events))
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """Write-ahead log, and fsync at checkpoints rather than at every commit."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
