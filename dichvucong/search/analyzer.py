@@ -34,7 +34,7 @@ QUESTION_PHRASES: tuple[str, ...] = (
     "can nhung gi", "can mang gi", "can mang theo gi", "giay to gi", "can gi", "nop o dau", "lam o dau", "o dau",
     "cho nao", "noi nao", "nhu the nao", "the nao", "lam sao", "ra sao", "duoc khong", "co duoc khong", "co can",
     "co phai", "khong a", "vay a", "a", "nhe", "oi", "giay to", "nhung gi", "thi sao", "ho so", "le phi",
-    "thu tuc", "con thi sao", "the con",
+    "thu tuc", "con thi sao", "the con", "thi lay duoc", "lay duoc giay", "lay giay",
     # where / what documents, as citizens say it ("ra đâu làm", "hồ sơ gồm những gì")
     "ra dau lam", "ra dau", "lam cho nao", "nop cho nao", "di dau", "gom nhung gi", "gom nhung giay to gi",
     "gom gi", "can nhung giay to nao", "can giay to nao", "giay to nao", "can chuan bi gi", "chuan bi gi",
