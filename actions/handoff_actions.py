@@ -48,6 +48,13 @@ def _utter(dispatcher: CollectingDispatcher, text: str, state: str | None = None
     dispatcher.utter_message(text=text, buttons=buttons, json_message={"handoff": state} if state else None, **metadata)
 
 
+def _last_question(tracker: Tracker) -> str:
+    """What the citizen asked before asking for a person (shown in the inbox's queue)."""
+    texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    earlier = [t for t in texts[:-1] if t.strip() and not t.startswith("/")]
+    return earlier[-1] if earlier else (texts[-1] if texts and not texts[-1].startswith("/") else "")
+
+
 def _leave_form(tracker: Tracker) -> list[dict[str, Any]]:
     return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop_name else []
 
@@ -72,6 +79,8 @@ class ActionRequestHandoff(Action):
                 procedure_code=tracker.get_slot("procedure_code"), faq_id=tracker.get_slot("faq_id"), reason=reason, now=now,
             )
             handoff = request.handoff
+            if request.kind == "queued" and handoff is not None:
+                handoff.preview = service.mask_sensitive(_last_question(tracker))[:300]
             reopen = request.kind == "already" and handoff is not None and handoff.status == "left"
             if reopen and handoff is not None and request.agency.schedule.is_open(now) and handoff.claimed_by is None:
                 handoff.status = "waiting"  # the office opened meanwhile: join the live queue

@@ -144,7 +144,7 @@ class HandoffStack:
         assert response.status_code == 200, response.text
         return response.json()["events"]
 
-    def web_session(self) -> "WebCitizen":
+    def web_session(self) -> WebCitizen:
         return WebCitizen(self)
 
 

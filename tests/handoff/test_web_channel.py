@@ -5,12 +5,10 @@ failed answers, and a question left outside office hours."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 
-from tests.handoff.conftest import CLOSED_AGENCY, OPEN_AGENCY, HandoffStack, wait_until
+from tests.handoff.conftest import CLOSED_AGENCY, OPEN_AGENCY, HandoffStack
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +37,7 @@ def test_a_person_answers_in_the_widget_and_the_bot_resumes(hstack: HandoffStack
     page = agent.act(handoff.id, "claim")
     assert "Bạn đã nhận hội thoại này" in page.text
     page = agent.act(handoff.id, "reply", {"text": "Chào bạn, lệ phí cấp lại căn cước là 70.000 đồng.", "quick": ["resume"]})
-    assert "Đã gửi tới người dân" in page.text, re.findall(r'class="flash[^"]*"[^>]*>\s*<span>([^<]*)', page.text)
+    assert "Đã gửi tới người dân" in page.text
 
     update = citizen.updates(wait=True)
     assert [m["text"] for m in update["messages"]] == ["Chào bạn, lệ phí cấp lại căn cước là 70.000 đồng."]
@@ -73,7 +71,8 @@ def test_quay_lai_tro_ly_ao_leaves_the_queue(hstack: HandoffStack) -> None:
     assert hstack.handoff(citizen.sender_id, open_only=False).status == "cancelled"
     assert "70.000" in citizen.text("làm lại căn cước mất bao nhiêu tiền")
     agent = hstack.console("agent2")
-    assert "đã được" not in agent.act(handoff.id, "claim").text or True
+    page = agent.act(handoff.id, "claim")  # too late: the citizen went back to the bot
+    assert "người dân đã quay lại trợ lý ảo" in page.text and "Không nhận được" in page.text
     assert hstack.handoff(citizen.sender_id, open_only=False).claimed_by is None
     agent.close()
 
