@@ -57,7 +57,7 @@ ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
     Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong", "bao gio", "khi nao thi co", "may hom", "bao nhieu lau", "may ngay thi", "bao lau thi", "lau ko", "mat bao lau", "thi xong", "bao lau co"),
     Aspect.PLACE: ("o dau", "noi nao", "cho nao", "nop online", "truc tuyen", "qua mang", "co quan nao", "nop tai", "ra dau", "di dau", "dia chi nop", "lam tai dau"),
     Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao", "quy trinh", "buoc nao"),
-    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan"),
+    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan", "duoc cap nhung gi", "cap nhung gi", "nhan nhung gi"),
     Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao", "quy dinh nao", "quy dinh o dau", "theo luat", "theo nghi dinh", "theo thong tu"),
     Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam"),
 }
