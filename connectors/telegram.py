@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
@@ -50,7 +51,8 @@ from telegram.request import HTTPXRequest
 from connectors.http import MAX_WEBHOOK_BODY, BodyTooLarge, read_bounded, too_large_body
 from connectors.ids import messenger_id
 from connectors.ids import sender_id as bound_sender_id
-from connectors.text import BoundedDict, setting, split_message, utf16_len
+from connectors.state import MemoryState, SharedState, shared_state
+from connectors.text import setting, split_message, utf16_len
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
@@ -62,7 +64,8 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org"
 TEXT_LIMIT = 4096  # Bot API: 1-4096 characters (UTF-16 code units) per message
 CALLBACK_DATA_LIMIT = 64  # Bot API: 1-64 bytes of callback_data per button
 KEY_PREFIX = "k:"  # callback_data that stands for a longer payload kept in memory
-PAYLOAD_MEMORY = 10_000  # long payloads remembered per Rasa server (LRU)
+PAYLOAD_MEMORY = 10_000  # long payloads remembered per Rasa server (LRU) without Redis
+PAYLOAD_TTL = 30 * 24 * 3600  # seconds a long payload is remembered (a button in the chat history)
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_FLOOD_WAIT = 5.0  # seconds a reply may wait for Telegram's flood control
 # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a secret token.
@@ -72,6 +75,10 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 COMMANDS = {"/start": "/greet", "/help": "/bot_capabilities"}
 NOT_TEXT_REPLY = "Xin lỗi, hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng gõ câu hỏi về thủ tục nhé."
 EXPIRED_BUTTON_REPLY = "Nút này đã hết hạn. Bạn vui lòng gõ lại câu hỏi nhé."
+UNAVAILABLE_REPLY = (  # when Rasa cannot handle the message (a store is down)
+    "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được tin nhắn này. "
+    f"Bạn vui lòng gửi lại sau ít phút, hoặc gọi tổng đài {os.environ.get('HOTLINE') or '1022'} nếu cần gấp."
+)
 BUTTONS_ONLY_TEXT = "Mời bạn chọn:"
 
 
@@ -147,26 +154,30 @@ class PayloadStore:
 
     A payload that fits is sent as it is. A longer one (or one that looks like a key) is
     replaced by ``k:`` + 20 hex digits of its SHA-256, and the key → payload mapping is kept in
-    memory, the ``max_size`` most recently used only. A key that is no longer known (server
-    restarted, entry evicted, or another Rasa server built the keyboard) is answered with
-    "this button has expired"; the citizen types the question again.
+    the connectors' shared state for 30 days: Redis when several Rasa servers share the
+    traffic (any of them resolves the key), else this process's memory (the ``max_size`` most
+    recently used). A key that is no longer known (expired, evicted, or built by a server
+    whose memory is gone) is answered with "this button has expired"; the citizen types the
+    question again.
     """
 
-    def __init__(self, max_size: int = PAYLOAD_MEMORY) -> None:
-        self._payloads: BoundedDict[str, str] = BoundedDict(max_size)
+    NAMESPACE = "telegram:payload"
+
+    def __init__(self, max_size: int = PAYLOAD_MEMORY, state: SharedState | None = None) -> None:
+        self.state = state or MemoryState(max_size)
 
     def callback_data(self, payload: str) -> str:
         if len(payload.encode()) <= CALLBACK_DATA_LIMIT and not payload.startswith(KEY_PREFIX):
             return payload
         key = KEY_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:20]
-        self._payloads.put(key, payload)
+        self.state.put(self.NAMESPACE, key, payload, PAYLOAD_TTL)
         return key
 
     def resolve(self, data: str) -> str | None:
         """The payload behind ``callback_data``; None for a key that is no longer known."""
         if not data.startswith(KEY_PREFIX):
             return data
-        return self._payloads.get(data)
+        return self.state.get(self.NAMESPACE, data)
 
 
 def build_keyboard(buttons: list[dict[str, Any]], payloads: PayloadStore) -> InlineKeyboardMarkup | None:
@@ -337,7 +348,7 @@ class TelegramInput(InputChannel):
 
     def __init__(self, settings: TelegramSettings, bot: Bot | None = None) -> None:
         self.settings = settings
-        self.payloads = PayloadStore()
+        self.payloads = PayloadStore(state=shared_state())
         self._bot = bot
         if settings.configured:
             logger.info("Telegram channel on (%s mode, Bot API %s)", settings.mode, settings.api_base_url)
@@ -401,6 +412,7 @@ class TelegramInput(InputChannel):
             await on_new_message(message)
         except Exception:  # noqa: BLE001 - answer 200 so Telegram does not redeliver forever
             logger.exception("Telegram update %s failed in Rasa", update.update_id)
+            await output.send_text_message(message.sender_id, UNAVAILABLE_REPLY)  # never silence
             return 200, {"status": "error"}
         return 200, {"status": "ok"}
 

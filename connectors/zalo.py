@@ -18,9 +18,14 @@ that is just one of those numbers counts as pressing that button. This works on 
 client, unlike template buttons.
 
 When the API reports an expired or invalid access token, the refresh token is exchanged at
-``{ZALO_OAUTH_BASE_URL}/v4/oa/access_token`` for new tokens, kept in memory and, when
-``ZALO_TOKEN_FILE`` is set, written there (refresh tokens are single-use, so a restart must
-not go back to the one in the environment); the reply is then sent again once.
+``{ZALO_OAUTH_BASE_URL}/v4/oa/access_token`` for new tokens, kept in the shared state and,
+when ``ZALO_TOKEN_FILE`` is set, written there (refresh tokens are single-use, so a restart
+must not go back to the one in the environment); the reply is then sent again once.
+
+The numbered menus, the handled message ids and the tokens live in the connectors' shared
+state (``connectors/state.py``): Redis when several Rasa servers share the traffic, so a "2"
+is read as the menu choice on whichever server gets it, and a token refreshed by one server
+(under a lock: one server at a time) is used by all.
 
 Settings (credentials.yml keys, or the environment when a key is empty; see docs/channels.md):
 ``app_id`` ZALO_APP_ID, ``oa_secret_key`` ZALO_OA_SECRET_KEY, ``access_token``
@@ -57,7 +62,8 @@ from connectors.dedupe import SeenIds, seen_ids
 from connectors.http import MAX_WEBHOOK_BODY, BodyTooLarge, read_bounded, too_large_body
 from connectors.ids import messenger_id
 from connectors.ids import sender_id as bound_sender_id
-from connectors.text import BoundedDict, setting, split_message
+from connectors.state import SharedState, shared_state
+from connectors.text import setting, split_message
 
 logger = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -78,6 +84,15 @@ DEFAULT_TIMESTAMP_WINDOW = 300  # seconds an event may be older (or newer) than 
 # The body's "timestamp" values, found without parsing the JSON (the signature covers them).
 TIMESTAMP_FIELD = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,16})"?')
 MAX_TIMESTAMP_CANDIDATES = 4
+MENU_TTL = 24 * 3600  # seconds a numbered list is remembered (until the user's next message)
+TOKENS = ("zalo", "tokens")  # namespace and key of the current tokens in the shared state
+REFRESH_LOCK = "zalo-token-refresh"
+REFRESH_LOCK_SECONDS = 30.0  # a refresh holds the lock at most this long
+REFRESH_WAIT_SECONDS = 15.0  # how long a server waits for another one's refresh
+UNAVAILABLE_REPLY = (  # when Rasa cannot handle the message (a store is down)
+    "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được tin nhắn này. "
+    f"Bạn vui lòng gửi lại sau ít phút, hoặc gọi tổng đài {os.environ.get('HOTLINE') or '1022'} nếu cần gấp."
+)
 
 
 @dataclass(frozen=True)
@@ -171,32 +186,83 @@ def numbered_menu(text: str, buttons: list[dict[str, Any]]) -> tuple[str, list[s
     return (f"{text.rstrip()}\n\n{menu}" if text.strip() else menu), payloads
 
 
-class TokenStore:
-    """The current access and refresh tokens; written to ``path`` when they change."""
+class Menus:
+    """The numbered list last shown to each user, in the shared state (read by any server)."""
 
-    def __init__(self, access_token: str, refresh_token: str, path: str = "") -> None:
-        self.access_token = access_token
-        self.refresh_token = refresh_token
+    NAMESPACE = "zalo:menu"
+
+    def __init__(self, state: SharedState, ttl_seconds: float = MENU_TTL) -> None:
+        self.state = state
+        self.ttl_seconds = ttl_seconds
+
+    def put(self, sender_id: str, payloads: list[str]) -> None:
+        self.state.put(self.NAMESPACE, sender_id, json.dumps(payloads, ensure_ascii=False), self.ttl_seconds)
+
+    def pop(self, sender_id: str) -> list[str] | None:
+        """The list shown to ``sender_id`` (forgotten now: only the very next message may use it)."""
+        raw = self.state.pop(self.NAMESPACE, sender_id)
+        try:
+            payloads = json.loads(raw) if raw else None
+        except ValueError:
+            return None
+        return [str(p) for p in payloads] if isinstance(payloads, list) else None
+
+
+class TokenStore:
+    """The current access and refresh tokens: in the shared state (every server reads the
+    latest), and written to ``path`` when they change."""
+
+    def __init__(self, access_token: str, refresh_token: str, path: str = "", state: SharedState | None = None) -> None:
+        self.state = state
+        self._access_token = access_token
+        self._refresh_token = refresh_token
         self.path = (PROJECT_ROOT / path) if path else None  # a relative path: from the project directory
         if self.path is not None and self.path.exists():
             try:
                 saved = json.loads(self.path.read_text(encoding="utf-8"))
-                self.access_token = saved.get("access_token") or self.access_token
-                self.refresh_token = saved.get("refresh_token") or self.refresh_token
+                self._access_token = saved.get("access_token") or self._access_token
+                self._refresh_token = saved.get("refresh_token") or self._refresh_token
                 logger.info("Zalo tokens read from %s", self.path)
             except (OSError, ValueError):
                 logger.warning("Zalo token file %s is unreadable; using the environment's tokens", self.path)
+        if self.state is not None and self._access_token:
+            # the first server to start offers its tokens; later ones read what is there
+            self.state.add(*TOKENS, self._dumps(), None)
+
+    def _dumps(self) -> str:
+        return json.dumps({"access_token": self._access_token, "refresh_token": self._refresh_token})
+
+    def _current(self) -> tuple[str, str]:
+        raw = self.state.get(*TOKENS) if self.state is not None else None
+        if raw:
+            try:
+                saved = json.loads(raw)
+                self._access_token = str(saved.get("access_token") or self._access_token)
+                self._refresh_token = str(saved.get("refresh_token") or self._refresh_token)
+            except (ValueError, AttributeError):
+                logger.warning("Unreadable Zalo tokens in the shared state; using this server's")
+        return self._access_token, self._refresh_token
+
+    @property
+    def access_token(self) -> str:
+        return self._current()[0]
+
+    @property
+    def refresh_token(self) -> str:
+        return self._current()[1]
 
     def update(self, access_token: str, refresh_token: str) -> None:
-        self.access_token = access_token
-        self.refresh_token = refresh_token or self.refresh_token
+        self._access_token = access_token
+        self._refresh_token = refresh_token or self._refresh_token
+        if self.state is not None:
+            self.state.put(*TOKENS, self._dumps(), None)
         if self.path is None:
             return
         try:  # write a temporary file, then rename: a crash never leaves half a file
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".zalo-tokens-")
             with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump({"access_token": self.access_token, "refresh_token": self.refresh_token}, file)
+                json.dump({"access_token": self._access_token, "refresh_token": self._refresh_token}, file)
             os.chmod(temporary, 0o600)
             os.replace(temporary, self.path)
         except OSError as exc:
@@ -206,9 +272,12 @@ class TokenStore:
 class ZaloClient:
     """The OA message API, refreshing the access token when the API reports it expired."""
 
-    def __init__(self, settings: ZaloSettings, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, settings: ZaloSettings, http: httpx.AsyncClient | None = None, state: SharedState | None = None
+    ) -> None:
         self.settings = settings
-        self.tokens = TokenStore(settings.access_token, settings.refresh_token, settings.token_file)
+        self.state = state
+        self.tokens = TokenStore(settings.access_token, settings.refresh_token, settings.token_file, state)
         self._http = http
         self._refresh_lock = asyncio.Lock()
 
@@ -257,35 +326,67 @@ class ZaloClient:
         return result
 
     async def refresh(self, stale_token: str) -> bool:
-        """Exchange the refresh token for new tokens (once, however many replies wait for it)."""
+        """Exchange the refresh token for new tokens (once, however many replies and servers
+        wait for it: a lock in this process, and one in the shared state across servers)."""
         async with self._refresh_lock:
             if self.tokens.access_token != stale_token:
                 return True  # another reply refreshed it meanwhile
-            if not (self.tokens.refresh_token and self.settings.app_secret):
-                logger.error("Zalo access token expired and ZALO_REFRESH_TOKEN / ZALO_APP_SECRET are not set")
-                return False
-            url = f"{self.settings.oauth_base_url}/v4/oa/access_token"
+            held = await self._cluster_lock()
+            if held is None:
+                # another server is refreshing and did not finish in time: never spend the
+                # single-use refresh token twice
+                fresh = self.tokens.access_token != stale_token
+                if not fresh:
+                    logger.error("Zalo token refresh by another server did not finish within %.0f s", REFRESH_WAIT_SECONDS)
+                return fresh
             try:
-                reply = await self.http.post(
-                    url,
-                    headers={"secret_key": self.settings.app_secret},
-                    data={
-                        "refresh_token": self.tokens.refresh_token,
-                        "app_id": self.settings.app_id,
-                        "grant_type": "refresh_token",
-                    },
-                )
-                result = reply.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                logger.error("Zalo token refresh failed: %s", type(exc).__name__)
-                return False
-            if not isinstance(result, dict) or not result.get("access_token"):
-                error = result.get("error") if isinstance(result, dict) else None
-                logger.error("Zalo token refresh refused (error %s); a new refresh token is needed", error)
-                return False
-            self.tokens.update(str(result["access_token"]), str(result.get("refresh_token") or ""))
-            logger.info("Zalo access token refreshed")
-            return True
+                return await self._refresh_now(stale_token)
+            finally:
+                if self.state is not None:
+                    self.state.release(REFRESH_LOCK, held)
+
+    async def _cluster_lock(self) -> str | None:
+        """The shared refresh lock's token (waiting for another server's refresh); None on time-out."""
+        if self.state is None:
+            return ""
+        deadline = time.monotonic() + REFRESH_WAIT_SECONDS
+        while True:
+            token = self.state.acquire(REFRESH_LOCK, REFRESH_LOCK_SECONDS)
+            if token is not None:
+                return token
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.1)
+
+    async def _refresh_now(self, stale_token: str) -> bool:
+        """One exchange at the OAuth API (the caller holds the locks)."""
+        if self.tokens.access_token != stale_token:
+            return True  # another server refreshed it while we waited for the lock
+        if not (self.tokens.refresh_token and self.settings.app_secret):
+            logger.error("Zalo access token expired and ZALO_REFRESH_TOKEN / ZALO_APP_SECRET are not set")
+            return False
+        url = f"{self.settings.oauth_base_url}/v4/oa/access_token"
+        try:
+            reply = await self.http.post(
+                url,
+                headers={"secret_key": self.settings.app_secret},
+                data={
+                    "refresh_token": self.tokens.refresh_token,
+                    "app_id": self.settings.app_id,
+                    "grant_type": "refresh_token",
+                },
+            )
+            result = reply.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.error("Zalo token refresh failed: %s", type(exc).__name__)
+            return False
+        if not isinstance(result, dict) or not result.get("access_token"):
+            error = result.get("error") if isinstance(result, dict) else None
+            logger.error("Zalo token refresh refused (error %s); a new refresh token is needed", error)
+            return False
+        self.tokens.update(str(result["access_token"]), str(result.get("refresh_token") or ""))
+        logger.info("Zalo access token refreshed")
+        return True
 
 
 def _token_rejected(result: Mapping[str, Any]) -> bool:
@@ -303,9 +404,7 @@ class ZaloOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(
-        self, client: ZaloClient, menus: BoundedDict[str, list[str]], recipient: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, client: ZaloClient, menus: Menus, recipient: dict[str, str] | None = None) -> None:
         self.client = client
         self.menus = menus
         self.recipient = recipient  # None: the Rasa sender id is the Zalo user id
@@ -361,13 +460,15 @@ class ZaloInput(InputChannel):
         client: ZaloClient | None = None,
         seen: SeenIds | None = None,
         clock: Callable[[], float] = time.time,
+        state: SharedState | None = None,
     ) -> None:
         self.settings = settings
-        self.client = client or ZaloClient(settings)
+        self.state = state or shared_state()
+        self.client = client or ZaloClient(settings, state=self.state)
         # a redelivery is only possible inside the timestamp window: remember ids a bit longer
         self.recent = seen or seen_ids(CHANNEL, 2 * settings.timestamp_window_seconds + 60)
         self.clock = clock
-        self.menus: BoundedDict[str, list[str]] = BoundedDict(10_000)
+        self.menus = Menus(self.state)
         self._tasks: set[asyncio.Task[None]] = set()
         if settings.configured:
             logger.info("Zalo channel on (OA API %s)", settings.api_base_url)
@@ -471,7 +572,12 @@ class ZaloInput(InputChannel):
 
     @staticmethod
     async def _to_rasa(message: UserMessage, on_new_message: OnNewMessage) -> None:
-        await on_new_message(message)
+        """Hand the message to Rasa; if that fails (a store down), say so rather than stay silent."""
+        try:
+            await on_new_message(message)
+        except Exception:  # noqa: BLE001 - logged; the citizen is told to try again
+            logger.exception("Zalo message %s failed in Rasa", message.message_id)
+            await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE_REPLY)
 
     def _start(self, work: Awaitable[Any], label: str) -> None:
         async def run() -> None:
