@@ -29,6 +29,13 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("sinh con o nha khong co giay chung sinh thi lam khai sinh sao", None, "faq:faq-003"),
     ("Mẹ tôi mất rồi, muốn xóa thường trú của mẹ thì ra đâu làm?", "ask_place", "faq:faq-144"),
     ("lam ho so chuyen ho khau ve que thi ra dau lam", None, "faq:faq-145"),
+    # Citizens' words for the official ones (the thesaurus), and words that say which FAQ.
+    ("nhờ người nhà nộp thay hồ sơ được không", None, "faq:faq-080"),  # làm thay = ủy quyền
+    ("sau khi bo cap huyen thi dang ky ho kinh doanh o dau", "ask_place", "faq:faq-057"),  # sáp nhập
+    ("lam khai sinh cho con tren dien thoai duoc khong", None, "faq:faq-006"),  # online is which FAQ
+    # "đăng ký hộ kinh doanh" is registering a new one, not a choice with changing one.
+    ("dang ky ho kinh doanh can giay to gi", "ask_documents", "procedure:2.000720:documents"),
+    ("giấy đăng ký kết hôn bao lâu thì lấy được", "ask_processing_time", "procedure:1.000894:time"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
@@ -105,3 +112,42 @@ def test_near_identical_procedure_names_are_a_choice_with_a_detail(seeded_url: s
     labels = [b.title for b in reply.buttons]
     assert len(labels) == 2 and labels[0] != labels[1]
     assert any("Cấp tỉnh" in label for label in labels) and any("Cấp xã" in label for label in labels)
+
+
+def _with_national_names(tmp_path, names: dict[str, str]) -> AssistantService:  # type: ignore[no-untyped-def]
+    """The demo data plus procedures known only by their name (the national list)."""
+    import json
+
+    from dichvucong.catalog.importer import import_catalog
+    from dichvucong.db.migrate import upgrade
+    from tests.conftest import seed_database
+
+    url = f"sqlite:///{tmp_path / 'national.db'}"
+    upgrade(url)
+    seed_database(url)
+    path = tmp_path / "national.json"
+    path.write_text(json.dumps([{"ma_tthc": c, "ten_tthc": n} for c, n in names.items()], ensure_ascii=False), encoding="utf-8")
+    factory = get_sessionmaker(url)
+    with factory() as session:
+        import_catalog(session, path)
+    return AssistantService(factory, SearchService(factory, refresh_seconds=0), Settings(database_url=url))
+
+
+def test_rivals_known_only_by_name_are_not_a_choice(tmp_path) -> None:
+    """Two national names and nothing else: choosing one would only say "not updated", so
+    the reply says it at once, with where to ask."""
+    service = _with_national_names(tmp_path, {
+        "9.000001": "Gia hạn giấy phép khai thác khoáng sản làm vật liệu xây dựng thông thường",
+        "9.000002": "Gia hạn giấy phép khai thác khoáng sản làm vật liệu xây dựng (cấp tỉnh)",
+    })
+    reply = service.answer_question("gia hạn giấy phép khai thác khoáng sản làm vật liệu xây dựng", "ask_place")
+    assert reply.kind == "not_found" and not reply.buttons
+    assert "chưa cập nhật thông tin chi tiết" in reply.text
+
+
+def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
+    """A bare national name that covers the question no better than an FAQ does not hide the
+    FAQ's answer behind "not updated"."""
+    service = _with_national_names(tmp_path, {"9.000003": "Thủ tục đăng ký kết hôn có yếu tố nước ngoài"})
+    reply = service.answer_question("đăng ký kết hôn với người nước ngoài ở đâu", "ask_place")
+    assert reply.kind == "faq" and reply.faq_id == "faq-012", reply.text[:200]
