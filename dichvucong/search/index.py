@@ -155,14 +155,12 @@ class SearchIndex:
                 tag_terms.update(ts)
                 tag_grams.update(char_grams(_syllables_of_terms(ts)))
             answer_terms: set[str] = set()
-            answer_grams: Counter[str] = Counter()
             for _, ts, weight in analysed_context[position]:
                 other_counts.update({t: c * weight for t, c in Counter(ts).items()})
                 answer_terms.update(ts)
-                answer_grams.update(char_grams(_syllables_of_terms(ts)))
             sources[position] = FaqSource(
                 tuple(phrasings), tuple(phrasing_terms), frozenset(tag_terms), tag_grams,
-                frozenset(answer_terms), answer_grams, other_counts,
+                frozenset(answer_terms), other_counts,
             )
         if not sources:
             return None

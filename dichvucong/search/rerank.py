@@ -10,9 +10,13 @@ a handful of match features:
 * how much of the question the FAQ's own fields contain, and with its answer;
 * how much of one FAQ phrasing the citizen said, and how much of the question one phrasing
   holds;
-* character 3–5-gram TF-IDF cosine of the question with the best phrasing, with all of them
-  and with the answer: robust to missing diacritics, glued words and inflected compounds;
-* the IDF-weighted share of the question's syllable pairs the FAQ contains (word order).
+* character 3–5-gram TF-IDF cosine of the question with the FAQ's phrasings and tags:
+  robust to missing diacritics, glued words and inflected compounds;
+* the IDF-weighted share of the question's syllable pairs the FAQ contains (word order);
+* words the question uses where the FAQ says another, learned from FAQs asked both ways
+  ("nhờ … thay" in one phrasing, "ủy quyền" in another, in at least two FAQs);
+* BM25 and coverage with term statistics of the FAQs alone ("khai sinh" is rare in the
+  catalogue but says little between two birth-registration FAQs).
 
 **Training data are the FAQs themselves**, rebuilt with the index whenever the content
 revision moves (an import or a console edit): every phrasing of an FAQ (its question, its
@@ -23,6 +27,13 @@ rivals are the negatives. A pairwise logistic regression (RankNet on feature dif
 Newton's method, L2) learns the weights; a few thousand pairs and ten features train in a
 fraction of a second, with numpy only. No model is downloaded, nothing is trained at answer
 time, and the Rasa model is not involved.
+
+**Measured, and off by default** (``SearchIndex(rerank=True)``, ``make eval`` with
+``--rerank``): on the dev set it does not beat the first stage — FAQ search top-1 0.768
+against 0.800 — and even weights fitted on dev itself only tie with BM25's order. The
+phrasings officials write are close variants of each other, so what separates them (shared
+character n-grams) is not what separates a citizen's paraphrase from its rivals; see
+docs/answers.md. It is kept so the figure can be measured again as attached phrasings grow.
 
 Features are computed from the analyser's terms (folded, synonyms made canonical, question
 phrases cut), so the thesaurus shapes them as it shapes BM25.
@@ -58,9 +69,7 @@ FEATURES: tuple[str, ...] = (
     "coverage_with_answer",
     "phrasing_said",
     "phrasing_coverage",
-    "grams_best_phrasing",
     "grams_all_phrasings",
-    "grams_answer",
     "pair_coverage",
     "associated",
     "bm25_faq_log",
@@ -69,7 +78,7 @@ FEATURES: tuple[str, ...] = (
 
 #: Weights used when there is nothing to learn from (fewer than two FAQs with two phrasings):
 #: roughly what the model learns on the demo FAQs.
-DEFAULT_WEIGHTS = np.array([0.3, 0.5, 1.0, 0.5, 0.5, 0.5, 1.0, 1.0, 0.3, 0.3, 0.3, 0.3, 0.3])
+DEFAULT_WEIGHTS = np.array([0.3, 0.5, 1.0, 0.5, 0.5, 0.5, 1.0, 0.3, 0.3, 0.3, 0.3])
 #: A word pair counts as associated when this many FAQs ask it one way and the other.
 MIN_ASSOCIATION_FAQS = 2
 
@@ -109,9 +118,8 @@ class FaqView:
     length: float
     described: frozenset[str]  # terms of its phrasings and tags
     answer: frozenset[str]
-    names: tuple[tuple[frozenset[str], float, GramVector], ...]  # terms, their IDF sum, grams
+    names: tuple[tuple[frozenset[str], float], ...]  # each phrasing's terms and their IDF sum
     grams: GramVector  # all phrasings and tags together
-    answer_grams: GramVector
 
 
 @dataclass(frozen=True)
@@ -129,8 +137,8 @@ class RerankQuery:
 class FaqReranker:
     """Scores FAQ candidates for a question; trained from the FAQs when built.
 
-    ``faqs`` maps a document position to ``(phrasings, tags_terms, tags_grams, answer_terms,
-    answer_grams, context_counts)``: see :meth:`SearchIndex` which builds them.
+    ``faqs`` maps an FAQ's document position in the index to its analysed fields
+    (:class:`FaqSource`, built by :class:`~dichvucong.search.index.SearchIndex`).
     """
 
     def __init__(
@@ -163,24 +171,41 @@ class FaqReranker:
         self._faq_max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._faq_average_length = sum(v.length for v in self._views.values()) / n
         self._pairs_of = {position: _association_pairs(source) for position, source in faqs.items()}
-        self._pair_faqs: Counter[tuple[str, str]] = Counter()
+        self._pair_faqs: dict[str, Counter[str]] = {}  # word → word said instead → FAQs
         self._term_faqs: Counter[str] = Counter()
         for position, source in faqs.items():
-            self._pair_faqs.update(self._pairs_of[position])
-            self._term_faqs.update({t for p in source.phrasings for t in p.terms if "_" not in t})
-        self._association = self._associations(self._pair_faqs)
+            for a, b in self._pairs_of[position]:
+                self._pair_faqs.setdefault(a, Counter())[b] += 1
+            self._term_faqs.update(_singles(source))
+        self._association = {a: inner for a in self._pair_faqs if (inner := self._associated_words(a))}
         self.weights = DEFAULT_WEIGHTS.copy()
         self.trained_on = 0  # training questions
         if train:
             self._train()
 
-    def _associations(self, pair_faqs: Counter[tuple[str, str]]) -> dict[str, dict[str, float]]:
-        """Query word → FAQ words it stands for, learned from FAQs asked both ways: the share of
-        FAQs containing the first word whose other phrasings use the second instead."""
-        association: dict[str, dict[str, float]] = {}
-        for (a, b), n in pair_faqs.items():
+    def _associated_words(self, word: str, without: int | None = None) -> dict[str, float]:
+        """FAQ words ``word`` stands for, learned from FAQs asked both ways: the share of FAQs
+        containing ``word`` whose other phrasings say the other word instead (``without``: as
+        if that FAQ were not there)."""
+        own = self._pairs_of[without] if without is not None else set()
+        faqs_with_word = self._term_faqs[word] - (without is not None and word in _singles(self._sources[without]))
+        result = {}
+        for other, n in self._pair_faqs.get(word, {}).items():
+            n -= (word, other) in own
             if n >= MIN_ASSOCIATION_FAQS:
-                association.setdefault(a, {})[b] = n / (self._term_faqs[a] + 1)
+                result[other] = n / (faqs_with_word + 1)
+        return result
+
+    def _associations_without(self, position: int) -> dict[str, dict[str, float]]:
+        """The associations as if the FAQ at ``position`` had taught nothing."""
+        affected = {a for a, _ in self._pairs_of[position]} | (_singles(self._sources[position]) & self._pair_faqs.keys())
+        association = dict(self._association)
+        for word in affected:
+            inner = self._associated_words(word, without=position)
+            if inner:
+                association[word] = inner
+            else:
+                association.pop(word, None)
         return association
 
     # -- features -----------------------------------------------------------------------------
@@ -199,11 +224,10 @@ class FaqReranker:
             tf.update(phrasing.counts)
             grams.update(phrasing.grams)
             described |= phrasing.terms
-            names.append((phrasing.terms, sum(self._idf.get(t, 0.0) for t in phrasing.terms), self._vector(phrasing.grams)))
+            names.append((phrasing.terms, sum(self._idf.get(t, 0.0) for t in phrasing.terms)))
         tf.update(source.other_counts)
         return FaqView(
-            dict(tf), float(sum(tf.values())), frozenset(described), source.answer_terms, tuple(names),
-            self._vector(grams), self._vector(source.answer_grams),
+            dict(tf), float(sum(tf.values())), frozenset(described), source.answer_terms, tuple(names), self._vector(grams)
         )
 
     def query(self, terms: Sequence[str], grams: Counter[str]) -> RerankQuery:
@@ -239,15 +263,14 @@ class FaqReranker:
                 with_answer += w
             elif term in view.answer:
                 with_answer += w
-        said = phrasing_cover = best_grams = 0.0
-        for terms, name_total, grams in view.names:
+        said = phrasing_cover = 0.0
+        for terms, name_total in view.names:
             shared = query.term_set & terms
             if name_total and shared:
                 said = max(said, sum(self._idf.get(t, 0.0) for t in shared) / name_total)
                 phrasing_cover = max(
                     phrasing_cover, sum(w for t, w in zip(query.terms, query.weights, strict=True) if t in terms) / total
                 )
-            best_grams = max(best_grams, _cosine(query.grams, grams))
         pair_total = sum(w for _, w in query.pairs)
         pair_cover = sum(w for t, w in query.pairs if t in view.described) / pair_total if pair_total else 0.0
         bm25 = self._bm25(query, view)
@@ -255,8 +278,8 @@ class FaqReranker:
         faq_total = sum(faq_weights) or 1.0
         faq_covered = sum(w for t, w in zip(query.terms, faq_weights, strict=True) if t in view.described)
         return [
-            math.log1p(bm25), bm25, covered / total, with_answer / total, said, phrasing_cover, best_grams,
-            _cosine(query.grams, view.grams), _cosine(query.grams, view.answer_grams), pair_cover, associated / total,
+            math.log1p(bm25), bm25, covered / total, with_answer / total, said, phrasing_cover,
+            _cosine(query.grams, view.grams), pair_cover, associated / total,
             math.log1p(self._bm25(query, view, faq_statistics=True)), faq_covered / faq_total,
         ]
 
@@ -275,6 +298,18 @@ class FaqReranker:
         return self._matrix(query, views) @ self.weights
 
     # -- training -----------------------------------------------------------------------------
+    def _postings(self, positions: list[int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per term, the FAQs (rows of ``positions``) holding it and its BM25 contribution."""
+        rows: dict[str, list[int]] = {}
+        contributions: dict[str, list[float]] = {}
+        for row, position in enumerate(positions):
+            view = self._views[position]
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * view.length / self._average_length)
+            for term, tf in view.tf.items():
+                rows.setdefault(term, []).append(row)
+                contributions.setdefault(term, []).append(self._bm25_idf.get(term, 0.0) * tf * (BM25_K1 + 1) / (tf + norm))
+        return {t: (np.array(rows[t]), np.array(contributions[t])) for t in rows}
+
     def _train(self) -> None:
         """Pairwise logistic regression: each left-out phrasing's FAQ against its BM25 rivals."""
         questions = [(p, i) for p, s in self._sources.items() if len(s.phrasings) > 1 for i in range(len(s.phrasings))]
@@ -284,7 +319,7 @@ class FaqReranker:
             questions.sort(key=lambda pi: zlib.crc32(f"{pi[0]}:{pi[1]}".encode()))
             questions = questions[:MAX_TRAIN_QUESTIONS]
         positions = list(self._views)
-        all_views = [self._views[p] for p in positions]
+        postings = self._postings(positions)
         differences: list[np.ndarray] = []
         query_weights: list[np.ndarray] = []
         associations: dict[int, dict[str, dict[str, float]]] = {}
@@ -294,7 +329,11 @@ class FaqReranker:
             query = self.query(source.phrasing_terms[left_out], phrasing.grams)
             if not query.total:
                 continue
-            bm25 = np.array([self._bm25(query, v) for v in all_views])
+            bm25 = np.zeros(len(positions))
+            for term in query.term_set:
+                if term in postings:
+                    rows, contributions = postings[term]
+                    bm25[rows] += contributions
             order = np.argsort(-bm25)
             rivals = [positions[j] for j in order[: TRAIN_RIVALS + 1] if positions[j] != position and bm25[j] > 0]
             rivals = rivals[:TRAIN_RIVALS]
@@ -303,7 +342,7 @@ class FaqReranker:
             views = [self._view(source, leave_out=left_out), *(self._views[r] for r in rivals)]
             # The left-out phrasing's FAQ taught nothing: associations without it.
             if position not in associations:
-                associations[position] = self._associations(self._pair_faqs - Counter(self._pairs_of[position]))
+                associations[position] = self._associations_without(position)
             association = associations[position]
             rows = self._matrix(query, views, association)
             differences.append(rows[0] - rows[1:])
@@ -337,7 +376,6 @@ class FaqSource:
     tag_terms: frozenset[str]
     tag_grams: Counter[str]
     answer_terms: frozenset[str]
-    answer_grams: Counter[str]
     other_counts: Counter[str]  # tags and answer, weighted (BM25 term frequency)
 
     def all_grams(self) -> Counter[str]:
@@ -356,3 +394,8 @@ def _association_pairs(source: FaqSource) -> set[tuple[str, str]]:
             if i != j:
                 pairs.update((a, b) for a in one - other for b in other - one)
     return pairs
+
+
+def _singles(source: FaqSource) -> set[str]:
+    """The single-syllable terms of an FAQ's phrasings."""
+    return {t for p in source.phrasings for t in p.terms if "_" not in t}
