@@ -20,7 +20,8 @@ def assistant() -> AssistantService:
     """The assistant service with its search index (built on first call, then kept fresh)."""
     settings = get_settings()
     sessionmaker = get_sessionmaker(settings.database_url)
-    search = SearchService(sessionmaker, settings.search_refresh_seconds)
+    # Rebuilt in the background after an edit: no citizen waits for a rebuild (docs/performance.md).
+    search = SearchService(sessionmaker, settings.search_refresh_seconds, background=True)
     search.refresh(force=True)
     return AssistantService(sessionmaker, search, settings)
 

@@ -7,6 +7,7 @@ another process changed a procedure or FAQ). The revision is checked at most onc
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from dichvucong.db.models import (
 from dichvucong.db.revision import current_revision
 from dichvucong.search.index import DocType, IndexedDoc, SearchHit, SearchIndex
 from dichvucong.search.synonyms import Canonicalizer
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SearchHit", "SearchService", "load_documents", "load_synonyms"]
 
@@ -129,16 +132,26 @@ def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDo
 
 
 class SearchService:
-    """Thread-safe facade: ``search(query)`` always runs on a fresh enough index."""
+    """Thread-safe facade: ``search(query)`` always runs on a fresh enough index.
 
-    def __init__(self, session_factory: SessionFactory, refresh_seconds: float = 1.0, rerank: bool = False) -> None:
+    The content revision is checked at most every ``refresh_seconds``. When it moved, the
+    index is rebuilt: inside the call by default, or, with ``background=True`` (the action
+    server), in a thread while questions keep being answered from the previous index, which
+    is swapped out when the new one is ready. The first build is always done in the call.
+    """
+
+    def __init__(
+        self, session_factory: SessionFactory, refresh_seconds: float = 1.0, rerank: bool = False, background: bool = False
+    ) -> None:
         self._session_factory = session_factory
         self._refresh_seconds = refresh_seconds
         self._rerank = rerank  # the learned FAQ re-ranker (search/rerank.py): measured, not on by default
+        self._background = background
         self._lock = threading.Lock()
         self._index = SearchIndex([])
         self._revision: int | None = None
         self._checked_at = 0.0
+        self._rebuilding: threading.Thread | None = None
 
     @property
     def revision(self) -> int | None:
@@ -147,20 +160,43 @@ class SearchService:
 
     def refresh(self, force: bool = False) -> None:
         """Rebuild the index if the content changed since it was built (or when forced)."""
-        now = time.monotonic()
-        if not force and self._revision is not None and now - self._checked_at < self._refresh_seconds:
+        if not force and self._revision is not None and time.monotonic() - self._checked_at < self._refresh_seconds:
             return
         with self._lock:
-            if not force and self._revision is not None and now - self._checked_at < self._refresh_seconds:
+            if not force and self._revision is not None and time.monotonic() - self._checked_at < self._refresh_seconds:
                 return
             with self._session_factory() as session:
                 revision = current_revision(session)
-                if force or revision != self._revision:
-                    self._index = SearchIndex(
-                        load_documents(session), synonyms=load_synonyms(session), rerank=self._rerank
-                    )
-                    self._revision = revision
             self._checked_at = time.monotonic()
+            if not force and revision == self._revision:
+                return
+            if self._background and not force and self._revision is not None:
+                if self._rebuilding is None or not self._rebuilding.is_alive():
+                    self._rebuilding = threading.Thread(
+                        target=self._rebuild_quietly, args=(revision,), name="search-index-rebuild", daemon=True
+                    )
+                    self._rebuilding.start()
+                return
+            self._build(revision)
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        """Block until a background rebuild in progress (if any) has swapped its index in."""
+        rebuilding = self._rebuilding
+        if rebuilding is not None:
+            rebuilding.join(timeout)
+
+    def _build(self, revision: int) -> None:
+        with self._session_factory() as session:
+            index = SearchIndex(load_documents(session), synonyms=load_synonyms(session), rerank=self._rerank)
+        self._index, self._revision = index, revision
+
+    def _rebuild_quietly(self, revision: int) -> None:
+        try:
+            self._build(revision)
+        except Exception:  # noqa: BLE001 - keep answering from the previous index; the next check retries
+            log.exception("Rebuilding the search index failed; answers keep using revision %s", self._revision)
+            with self._lock:
+                self._checked_at = 0.0
 
     def current_index(self) -> SearchIndex:
         """The index, rebuilt first if the content changed (for callers that rank hits further)."""
