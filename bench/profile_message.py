@@ -21,9 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import dichvucong.devstack as devstack  # noqa: E402
 from rest_bench import assistant_stack, load_questions, sequential  # noqa: E402
 from stage_timer import STAGES  # noqa: E402
+
+import dichvucong.devstack as devstack  # noqa: E402
 
 STAGE_TIMER = Path(__file__).resolve().parent / "stage_timer.py"
 
