@@ -66,7 +66,7 @@ RIVAL_NAME_MATCH_GAP = 0.1
 SWITCH_MIN_NAME_MATCH = 0.25
 #: A message NLU called out of scope is still answered when the catalogue clearly holds it:
 #: the unit must contain this share of the question, which must have this many terms.
-OUT_OF_SCOPE_MIN_COVERAGE = 0.6
+OUT_OF_SCOPE_MIN_COVERAGE = 0.55
 OUT_OF_SCOPE_MIN_TERMS = 3
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
