@@ -6,9 +6,13 @@ every log line the action server writes hides phone numbers, ID numbers and code
 """
 
 from dichvucong.applications.masking import install_log_masking
-from dichvucong.config import get_settings
 from dichvucong.logging_setup import configure_logging
+from dichvucong.startup import StartupError, load_settings
 
-if get_settings().log_format == "json":
-    configure_logging(get_settings().log_level, "json")
+try:  # a wrong setting stops the action server here, in one line (dichvucong/startup.py)
+    _settings = load_settings()
+except StartupError as exc:
+    raise SystemExit(f"Máy chủ hành động không khởi động được: {exc}") from None
+if _settings.log_format == "json":
+    configure_logging(_settings.log_level, "json")
 install_log_masking()

@@ -90,7 +90,13 @@ class ActionServer:
 def build_services() -> None:
     """Build the services every action uses (raises on a wrong setting or database)."""
     from actions.runtime import assistant, status_dialogue
+    from dichvucong.startup import StartupError, validate_startup
 
+    try:  # settings, database and schema checked first: one clear line, not a stack trace later
+        validate_startup("actions")
+    except StartupError as exc:
+        log.critical("Máy chủ hành động không khởi động được: %s", exc)
+        raise
     assistant()
     status_dialogue()
 

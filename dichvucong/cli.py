@@ -158,12 +158,15 @@ def _dispatch_notifications(database_url: str | None, *, explain_missing_sender:
     from dichvucong.db.session import get_sessionmaker
     from dichvucong.notifications import build_senders, dispatch_pending
 
-    senders = build_senders(get_settings())
+    settings = get_settings()
+    senders = build_senders(settings)
     if not senders:
         if explain_missing_sender:
             console.print("Chưa cấu hình kênh gửi nào (TELEGRAM_BOT_TOKEN); thông báo vẫn nằm trong hàng đợi.")
         return
-    report = dispatch_pending(get_sessionmaker(database_url), senders)
+    report = dispatch_pending(
+        get_sessionmaker(database_url), senders, claim_timeout_seconds=settings.notification_claim_timeout_seconds
+    )
     console.print(f"Thông báo: {report.summary()}")
 
 
@@ -207,12 +210,17 @@ def health_command(
     redis_url: Annotated[str | None, typer.Option("--redis-url", help="Kiểm tra cả Redis.")] = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Kiểm tra cơ sở dữ liệu, Redis và dịch vụ; mã thoát 1 nếu có lỗi (dùng cho healthcheck)."""
-    from dichvucong.health import run_checks
+    """Kiểm tra cấu hình, cơ sở dữ liệu, Redis và dịch vụ; in một dòng, mã thoát 1 nếu có lỗi (healthcheck)."""
+    from dichvucong.health import run_checks, summary_line
+    from dichvucong.startup import StartupError, load_settings
 
+    try:
+        load_settings()
+    except StartupError as exc:
+        console.print(f"LỖI: {exc}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
     report = run_checks(database_url, redis_url, tuple(url or ()))
-    for name, state in report.checks.items():
-        console.print(f"{name}: {state}")
+    console.print(summary_line(report), soft_wrap=True, markup=False)
     if not report.healthy:
         raise typer.Exit(code=1)
 
@@ -250,6 +258,15 @@ def _register_review_commands() -> None:
 
 
 _register_review_commands()
+
+
+def _register_worker_commands() -> None:
+    from dichvucong.worker.cli import worker
+
+    app.command("worker")(worker)
+
+
+_register_worker_commands()
 
 if __name__ == "__main__":
     app()

@@ -5,10 +5,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Settings that take one of a few words: the environment variable, then the choices.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "application_source": ("database", "http"),
+    "log_format": ("text", "json"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    "console_env": ("development", "production"),
+}
 
 
 class Settings(BaseSettings):
@@ -91,10 +98,33 @@ class Settings(BaseSettings):
     handoff_rasa_url: str = "http://127.0.0.1:5005"  # where the console reaches Rasa's HTTP API (internal)
     rasa_auth_token: str = ""  # secret: Rasa's --auth-token (RASA_AUTH_TOKEN), for the console's handoff calls
 
+    # Background jobs (`dvc worker`, docs/operations.md): how often each runs, retries, health.
+    worker_port: int = Field(8010, ge=0, le=65535)  # GET /health of the worker (0: no HTTP)
+    worker_notify_seconds: float = Field(30.0, gt=0)  # status-change notifications
+    worker_review_sync_seconds: float = Field(300.0, gt=0)  # the review pages' summary tables
+    worker_retention_seconds: float = Field(86400.0, ge=0)  # `dvc retention` (0 = never automatically)
+    worker_retry_seconds: float = Field(15.0, gt=0)  # a failed run is retried after this, doubled each time
+    notification_retry_seconds: float = Field(60.0, ge=0)  # a failed notification waits this, doubled each time
+    notification_claim_timeout_seconds: float = Field(120.0, gt=0)  # claimed this long without outcome: uncertain
+
+    @field_validator(*CHOICES, mode="before")
+    @classmethod
+    def _one_of(cls, value: object, info: object) -> object:
+        """Typed choices: a wrong word stops the start with the variable and the choices named."""
+        name = getattr(info, "field_name", "")
+        choices = CHOICES[name]
+        text = str(value).strip()
+        text = text.upper() if name == "log_level" else text.lower()
+        if text not in choices:
+            raise ValueError(f"{name.upper()} không hợp lệ: {value!r} (chọn {' | '.join(choices)}).")
+        return text
+
 
     @model_validator(mode="after")
     def _check_budgets(self) -> Settings:
         """Start-up check: limits that contradict each other are refused with a clear message."""
+        if self.application_source == "http" and not self.onestop_base_url.strip():
+            raise ValueError("APPLICATION_SOURCE=http cần ONESTOP_BASE_URL.")
         if self.lookup_code_lock_after <= self.lookup_code_delay_after:
             raise ValueError("LOOKUP_CODE_LOCK_AFTER must be larger than LOOKUP_CODE_DELAY_AFTER.")
         if self.console_login_max_delay_seconds < self.console_login_delay_seconds:

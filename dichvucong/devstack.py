@@ -1,4 +1,4 @@
-"""Start the three servers (Rasa, action server, console) as child processes and stop them.
+"""Start the servers (Rasa, action server, console, background worker) as child processes and stop them.
 
 Used by ``make run`` (scripts/run_all.py), the end-to-end tests and the benchmark, so all
 three start the stack the same way. Settings come from the environment with embedded
@@ -91,6 +91,7 @@ class StackConfig:
     extra_rasa_ports: tuple[int, ...] = ()  # more Rasa servers sharing the same stores
     action_port: int = 5055
     console_port: int = 8000
+    worker_port: int = 0  # the worker's GET /health; 0: a free port (make run uses 8010)
     database_url: str | None = None
     tracker_db: Path = PROJECT_ROOT / "var" / "tracker.db"
     log_dir: Path = PROJECT_ROOT / "var" / "log"
@@ -99,6 +100,8 @@ class StackConfig:
     widget_token_secret: str = ""  # WIDGET_TOKEN_SECRET; same rule
 
     def __post_init__(self) -> None:
+        if not self.worker_port:
+            self.worker_port = free_port()
         for attribute, name in (("auth_token", "RASA_AUTH_TOKEN"), ("widget_token_secret", "WIDGET_TOKEN_SECRET")):
             if not getattr(self, attribute):
                 value = self.extra_env.get(name) or os.environ.get(name) or secrets.token_urlsafe(32)
@@ -154,7 +157,7 @@ class Service:
 
 
 def services(config: StackConfig) -> list[Service]:
-    """The three servers of the assistant."""
+    """The servers of the assistant: actions, console, the background worker, Rasa."""
     return [
         Service(
             "actions",
@@ -173,6 +176,12 @@ def services(config: StackConfig) -> list[Service]:
             ],
             PROJECT_ROOT,
             f"http://127.0.0.1:{config.console_port}/health",
+        ),
+        Service(
+            "worker",  # notifications, review summary sync, retention (dvc worker)
+            [str(APP_BIN / "dvc"), "worker", "--port", str(config.worker_port)],
+            PROJECT_ROOT,
+            f"http://127.0.0.1:{config.worker_port}/health",
         ),
         *(
             Service(
@@ -245,7 +254,7 @@ def running_stack(config: StackConfig, startup_timeout: float = 240, quiet: bool
 def main() -> int:
     """``make run``: start everything in the foreground until Ctrl-C."""
     ensure_local_secrets()
-    config = StackConfig()
+    config = StackConfig(worker_port=8010)
     if not config.model.exists():
         print(f"Chưa có mô hình {config.model}; hãy chạy `make run` (tự huấn luyện).", file=sys.stderr)
         return 1
@@ -257,7 +266,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    print("Đang khởi động Rasa (:5005), máy chủ hành động (:5055) và bảng điều khiển (:8000)…", flush=True)
+    print("Đang khởi động Rasa (:5005), máy chủ hành động (:5055), bảng điều khiển (:8000) và việc nền (:8010)…", flush=True)
     try:
         with running_stack(config, quiet=False) as running:
             print(

@@ -27,7 +27,8 @@ def check_database(database_url: str | None = None) -> str:
             connection.execute(text("SELECT 1"))
         return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means unreachable
-        return f"unreachable: {type(exc).__name__}"
+        detail = str(getattr(exc, "orig", None) or "").strip().splitlines()
+        return f"unreachable: {type(exc).__name__}" + (f" ({detail[0][:160]})" if detail else "")
 
 
 def check_redis(redis_url: str) -> str:
@@ -46,6 +47,18 @@ def check_url(url: str) -> str:
         return "ok" if response.status_code == 200 else f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
         return f"unreachable: {type(exc).__name__}"
+
+
+def _checked(name: str) -> str:
+    return {"database": "cơ sở dữ liệu", "redis": "Redis"}.get(name, name)
+
+
+def summary_line(report: HealthReport) -> str:
+    """The report in one line: ``OK: …`` or ``LỖI: <what> <why>; …`` (what ``dvc health`` prints)."""
+    if report.healthy:
+        return "OK: " + ", ".join(_checked(name) for name in report.checks)
+    wrong = [f"{_checked(name)} {state}" for name, state in report.checks.items() if state != "ok"]
+    return "LỖI: " + "; ".join(wrong)
 
 
 def run_checks(database_url: str | None = None, redis_url: str | None = None, urls: tuple[str, ...] = ()) -> HealthReport:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from dichvucong.api.routes import health, search
 from dichvucong.assistant.service import AssistantService
-from dichvucong.config import Settings, get_settings
+from dichvucong.config import Settings
 from dichvucong.console import bootstrap_console, console_bad_request, install_console
 from dichvucong.db.session import get_sessionmaker
 from dichvucong.handoff.hours import check_handoff_settings
@@ -23,11 +23,24 @@ from dichvucong.widget.settings import check_widget_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app (API + console); the search index is built once at start-up, then kept fresh."""
-    settings = settings or get_settings()
+    """Build the app (API + console); the search index is built once at start-up, then kept fresh.
+
+    Started as a server (no ``settings`` given), the database and its schema are checked before
+    it serves (``dichvucong/startup.py``): a wrong value stops the start with one line.
+    """
+    validate = settings is None
+    if settings is None:
+        from dichvucong.startup import StartupError, load_settings
+
+        try:  # a wrong setting: one line naming it, not a stack trace
+            settings = load_settings()
+        except StartupError as exc:
+            raise SystemExit(f"Bảng điều khiển không khởi động được: {exc}") from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if validate:
+            _validate_startup(settings)
         app.state.sessionmaker = get_sessionmaker(settings.database_url)
         app.state.search = SearchService(app.state.sessionmaker, settings.search_refresh_seconds)
         app.state.search.refresh(force=True)
@@ -52,3 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": "Yêu cầu không hợp lệ.", "errors": exc.errors()}, status_code=422)
 
     return app
+
+
+def _validate_startup(settings: Settings) -> None:
+    import logging
+
+    from dichvucong.startup import StartupError, validate_startup
+
+    try:
+        validate_startup("console", settings=settings)
+    except StartupError as exc:
+        logging.getLogger(__name__).critical("Bảng điều khiển không khởi động được: %s", exc)
+        raise

@@ -292,10 +292,24 @@ class StatusSubscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+NOTIFICATION_STATES = ("pending", "claimed", "sent", "failed", "uncertain", "dropped")
+_NOTIFICATION_STATE_CHECK = "state IN (" + ", ".join(f"'{s}'" for s in NOTIFICATION_STATES) + ")"
+
+
 class Notification(Base):
-    """Outbox row: one message to send to one subscriber (``sent_at`` empty until delivered)."""
+    """Outbox row: one message to send to one subscriber (``sent_at`` empty until delivered).
+
+    ``state``: ``pending`` (to send, from ``next_attempt_at``), ``claimed`` (a dispatcher is
+    sending it now), ``sent``, ``failed`` (gave up after the allowed attempts), ``uncertain``
+    (the dispatcher stopped between sending and recording: maybe delivered, never sent again),
+    ``dropped`` (the citizen unsubscribed first). See ``dichvucong/notifications/dispatch.py``.
+    """
 
     __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_NOTIFICATION_STATE_CHECK, name="state_known"),
+        Index("ix_notifications_state_next", "state", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(
@@ -308,6 +322,26 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(12), default="pending", server_default="pending")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class JobRun(Base):
+    """The last runs of one background job of ``dvc worker`` (shown on /health and the console)."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_failure_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive, since the last success
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_summary: Mapped[str] = mapped_column(Text, default="")
+    interval_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    worker: Mapped[str] = mapped_column(String(64), default="")
 
 
 # --- Console: officials' accounts, their sessions and the history of content edits -----------

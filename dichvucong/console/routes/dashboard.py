@@ -13,6 +13,8 @@ from dichvucong.console.deps import ConsoleDep, CurrentUser
 from dichvucong.console.routes.common import console_router
 from dichvucong.console.templating import render
 from dichvucong.db.models import ContentVersion, Faq, Procedure
+from dichvucong.notifications.dispatch import outbox_counts
+from dichvucong.worker.status import job_states
 
 router = console_router()
 
@@ -35,4 +37,8 @@ def home(request: Request, user: CurrentUser, db: SessionDep, ctx: ConsoleDep) -
         db.scalars(select(ContentVersion).where(ContentVersion.action != "baseline").order_by(ContentVersion.id.desc()).limit(10))
     )
     locked_codes = CodeBudget(request.app.state.sessionmaker, ctx.settings).locked_count()  # staff alert
-    return render(request, "dashboard.html", {"nav": "home", "counts": counts, "recent": recent, "locked_codes": locked_codes})
+    jobs, outbox = job_states(db), outbox_counts(db)  # what the background worker last did
+    return render(
+        request, "dashboard.html",
+        {"nav": "home", "counts": counts, "recent": recent, "locked_codes": locked_codes, "jobs": jobs, "outbox": outbox},
+    )

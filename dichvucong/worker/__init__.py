@@ -1,0 +1,1 @@
+"""``dvc worker``: the background jobs (notifications, review summary sync, retention) on schedules."""
