@@ -10,7 +10,8 @@ store is chosen by configuration:
 - :class:`RedisState` keeps it in Redis (several servers). It is used when
   ``CONNECTOR_STATE_STORE=redis``, or with the default ``auto`` whenever the lock store is a
   Redis store (``LOCK_STORE_TYPE``); it connects with ``LOCK_STORE_HOST/PORT/DB`` and
-  ``LOCK_STORE_PASSWORD``. Keys are ``dvc:<namespace>:<key>``.
+  ``LOCK_STORE_PASSWORD``. Keys are ``<CONNECTOR_STATE_PREFIX><namespace>:<key>``, the
+  prefix ``dvc:`` by default (set another one to share a Redis between deployments).
 
 Degraded mode: when Redis does not answer, each call falls back to this server's memory and
 a warning is logged (at most once a minute). A duplicate Zalo answer or an expired button is
@@ -245,7 +246,7 @@ def build_state(environ: Mapping[str, str] | None = None) -> SharedState:
         logger.info("Connector state (Zalo menus, tokens, dedupe; Telegram buttons) shared through Redis at %s", where)
     except Exception as exc:  # noqa: BLE001 - start anyway; every call falls back until Redis answers
         logger.error("Redis at %s does not answer (%s): connector state stays in this server's memory until it does", where, type(exc).__name__)
-    return RedisState(client)
+    return RedisState(client, prefix=env.get("CONNECTOR_STATE_PREFIX") or KEY_PREFIX)
 
 
 _process_state: SharedState | None = None
