@@ -15,6 +15,8 @@ COPY rasa_project rasa_project
 WORKDIR /app/rasa_project
 RUN rasa train --fixed-model-name current --out models
 RUN useradd --create-home --uid 10001 rasa
+# Zalo tokens (ZALO_TOKEN_FILE) live on a volume shared by the Rasa servers: owned by rasa
+RUN mkdir -p /app/var/zalo && chown rasa:rasa /app/var/zalo
 USER rasa
 EXPOSE 5005
 # The HTTP API always requires RASA_AUTH_TOKEN; CORS only for RASA_CORS_ORIGINS (portal origins).

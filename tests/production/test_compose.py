@@ -44,7 +44,7 @@ def proxied_to(server: str, upstream: str) -> set[str]:
 
 
 def test_the_production_services_are_all_there() -> None:
-    expected = {"db", "redis", "migrate", "actions", "console", "rasa-1", "rasa-2", "nginx", "telegram-poller"}
+    expected = {"db", "redis", "migrate", "actions", "worker", "console", "rasa-1", "rasa-2", "nginx", "telegram-poller"}
     assert expected <= set(SERVICES)
     assert SERVICES["telegram-poller"].get("profiles") == ["telegram-polling"]
 
@@ -61,7 +61,7 @@ def test_images_are_pinned_and_built_from_our_dockerfiles(name: str) -> None:
                 assert re.search(r":\d+\.\d+\.\d+", line), f"unpinned base image: {line}"
 
 
-@pytest.mark.parametrize("name", ["db", "redis", "actions", "console", "rasa-1", "rasa-2", "nginx"])
+@pytest.mark.parametrize("name", ["db", "redis", "actions", "worker", "console", "rasa-1", "rasa-2", "nginx"])
 def test_long_running_services_have_health_checks(name: str) -> None:
     assert SERVICES[name]["healthcheck"]["test"]
 
@@ -89,7 +89,7 @@ def test_named_volumes_hold_the_data() -> None:
 
 def test_app_environment_matches_settings_and_is_documented() -> None:
     fields = {name.upper() for name in (*Settings.model_fields, *WidgetSettings.model_fields)}
-    for name in ("migrate", "actions", "console"):
+    for name in ("migrate", "actions", "worker", "console"):
         for key in SERVICES[name]["environment"]:
             assert key in fields or key.startswith(("CONSOLE_", "TELEGRAM_")), f"{name}: {key} is not a setting"
             assert re.search(rf"^#?\s*{key}=", ENV_EXAMPLE, re.MULTILINE), f"{key} missing from .env.example"
@@ -213,3 +213,23 @@ def test_the_demo_page_is_not_served_in_production(monkeypatch: pytest.MonkeyPat
 
 def test_the_readme_says_compose_was_not_run_here() -> None:
     assert "not run here" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_both_rasa_servers_share_connector_state_and_the_zalo_token_file() -> None:
+    for name in ("rasa-1", "rasa-2"):
+        environment = SERVICES[name]["environment"]
+        assert environment["CONNECTOR_STATE_STORE"] == "redis" and "redis" in environment["LOCK_STORE_TYPE"].lower()
+        token_dir = environment["ZALO_TOKEN_FILE"].rsplit("/", 1)[0]
+        assert f"zalotokens:{token_dir}" in SERVICES[name]["volumes"]
+    assert "zalotokens" in COMPOSE["volumes"]
+    dockerfile = (PROJECT_ROOT / "docker" / "rasa.Dockerfile").read_text(encoding="utf-8")
+    assert "chown rasa:rasa /app/var/zalo" in dockerfile  # the volume is writable by the server
+    for name in ("CONNECTOR_STATE_STORE", "CONNECTOR_STATE_PREFIX", "ZALO_TOKEN_FILE"):
+        assert re.search(rf"^#?\s*{name}=", ENV_EXAMPLE, re.MULTILINE), f"{name} missing from .env.example"
+
+
+def test_the_worker_runs_the_background_jobs_with_a_health_check() -> None:
+    worker = SERVICES["worker"]
+    assert worker["command"][:2] == ["dvc", "worker"] and worker["environment"]["WORKER_PORT"] in worker["command"]
+    assert f"http://localhost:{worker['environment']['WORKER_PORT']}/health" in worker["healthcheck"]["test"]
+    assert worker["environment"]["TRACKER_STORE_URL"].endswith("/rasa")  # retention deletes old conversations
