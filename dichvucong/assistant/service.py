@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dichvucong.addresses.lookup import extract_address, resolve_address, without_address
 from dichvucong.assistant import replies
 from dichvucong.assistant.aspects import ASPECT_INTENTS, ASPECT_LABELS, Aspect, aspects_for
+from dichvucong.assistant.catalogue_cache import ProcedureCache
 from dichvucong.assistant.formatting import format_answer, format_aspect
 from dichvucong.assistant.input_check import clean_question, input_problem
 from dichvucong.assistant.selection import (
@@ -87,6 +88,7 @@ class AssistantService:
         self._session_factory = session_factory
         self._search = search
         self._settings = settings
+        self._procedures = ProcedureCache(session_factory)
 
     # -- public API -------------------------------------------------------------------------
     def answer_question(
@@ -221,24 +223,16 @@ class AssistantService:
     def _answer_procedure(
         self, code: str, aspects: list[Aspect], question: str, related: list[SearchHit] | None = None
     ) -> Reply:
-        with self._session_factory() as session:
-            procedure = session.scalar(
-                select(Procedure)
-                .where(Procedure.code == code, Procedure.enabled.is_(True))
-                .options(
-                    selectinload(Procedure.channels),
-                    selectinload(Procedure.steps),
-                    selectinload(Procedure.documents),
-                    selectinload(Procedure.results),
-                    selectinload(Procedure.legal_bases),
-                )
-            )
-            if procedure is None:
-                return Reply(replies.not_found(self._settings), kind="not_found")
-            if not _has_details(procedure):
-                return Reply(replies.no_details(procedure.name, self._settings), kind="not_found", procedure_code=code)
-            address = resolve_address(session, question) if Aspect.PLACE in aspects else None
-            text = format_answer(procedure, aspects, address)
+        procedure = self._procedures.get(code, self._search.revision)
+        if procedure is None:
+            return Reply(replies.not_found(self._settings), kind="not_found")
+        if not _has_details(procedure):
+            return Reply(replies.no_details(procedure.name, self._settings), kind="not_found", procedure_code=code)
+        address = None
+        if Aspect.PLACE in aspects:
+            with self._session_factory() as session:
+                address = resolve_address(session, question)
+        text = format_answer(procedure, aspects, address)
         buttons = [Button(_short(h.title), faq_payload(h.code)) for h in (related or [])[:MAX_RELATED]]
         if buttons:
             text += "\n\n" + replies.related_questions()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from serving.action_results import compile_action_result_check
 from serving.event_types import remember_event_types
+from serving.http_sessions import keep_endpoint_sessions
 
 
 def apply_fixes() -> None:
     """Install every fix (idempotent)."""
     compile_action_result_check()
     remember_event_types()
+    keep_endpoint_sessions()
