@@ -18,13 +18,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 RASA_INPUTS := $(shell find rasa_project/config.yml rasa_project/domain.yml rasa_project/data rasa_project/components -type f -not -name '*.pyc' 2>/dev/null)
 MODEL := rasa_project/models/current.tar.gz
 
-.PHONY: help setup run test nlu-eval bench eval lint train seed clean
+.PHONY: help setup run test nlu-eval bench profile soak eval lint train seed clean
 
 help:
 	@echo "make run    - set up everything and start the assistant (Rasa :5005, actions :5055, console :8000)"
 	@echo "make test   - set up everything and run the whole test suite"
 	@echo "make eval   - right answer in the chat reply on the frozen and dev question sets, with 1,936 national procedures as distractors"
-	@echo "make bench  - 20 concurrent citizens through the REST channel (1 and 2 Rasa servers), review pages at 100k events"
+	@echo "make bench  - this assistant against a bare rasa init bot, 20 concurrent citizens (embedded, PostgreSQL + Redis with 1 and 2 Rasa servers); review pages at 100k events"
+	@echo "make profile - milliseconds per message in each stage of Rasa and the action server (docs/performance.md)"
+	@echo "make soak   - 10,000 messages from 50 citizens on two Rasa servers, then every tracker checked"
 
 .venv/.installed: pyproject.toml
 	@test -n "$(PY_APP)" || { echo "Cần Python >= 3.11 (python3.11)"; exit 1; }
@@ -72,9 +74,19 @@ nlu-eval: setup
 	@cat var/nlu-eval/intent_report.json | $(APP)/python -c 'import json,sys; r=json.load(sys.stdin); print("accuracy", r["accuracy"], "macro F1", r["macro avg"]["f1-score"])'
 	$(APP)/python bench/nlu_accent_report.py var/nlu-eval
 
+# this assistant beside a bare `rasa init` bot (made once with our Rasa environment, cached
+# under var/bench/), the same 200 questions from 20 concurrent citizens (docs/performance.md).
 bench: setup seed train
 	$(APP)/python bench/rest_bench.py --users 20
 	$(APP)/python bench/review_bench.py
+
+# Where each millisecond of one answered message goes (docs/performance.md).
+profile: setup seed train
+	$(APP)/python bench/profile_message.py
+
+# 10,000 messages from 50 citizens through two Rasa servers; every tracker checked afterwards.
+soak: setup seed train
+	$(APP)/python bench/soak.py --messages 10000 --citizens 50
 
 # Answer quality at national scale (docs/answers.md): the frozen and dev sets through the chat.
 eval: setup train

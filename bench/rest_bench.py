@@ -216,10 +216,13 @@ def _redis_reachable() -> bool:
 
 
 @contextmanager
-def assistant_stack(servers: int, admin_url: str | None) -> Iterator[tuple[list[str], dict[str, int]]]:
+def assistant_stack(
+    servers: int, admin_url: str | None, details: dict[str, str] | None = None
+) -> Iterator[tuple[list[str], dict[str, int]]]:
     """Our stack on embedded SQLite (``admin_url`` None) or on PostgreSQL + Redis.
 
-    Yields the Rasa URLs and the process id of every server."""
+    Yields the Rasa URLs and the process id of every server; ``details`` (if given) gets the
+    ``tracker_url`` our own environment can read the tracker store with."""
     from dichvucong.db import admin
     from dichvucong.db.migrate import upgrade
     from dichvucong.db.session import get_engine
@@ -243,6 +246,11 @@ def assistant_stack(servers: int, admin_url: str | None) -> Iterator[tuple[list[
             }
         else:
             database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if details is not None:
+            details["tracker_url"] = (
+                admin.database_url(admin_url, created[1], drivername="postgresql+psycopg")
+                if admin_url else f"sqlite:///{Path(tmp) / 'tracker.db'}"
+            )
         try:
             upgrade(database_url)
             seed_demo_data(database_url)
