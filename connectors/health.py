@@ -16,6 +16,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import sql_resilience
+
 PROBE_SENDER = "__health_probe__"
 
 
@@ -47,6 +49,7 @@ class HealthInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        sql_resilience.install()  # dead pooled connections after a database restart (see the module)
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

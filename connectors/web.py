@@ -40,6 +40,7 @@ MESSAGES = {
     "off": "Kênh trò chuyện trên web đang tạm ngừng. Vui lòng thử lại sau.",
     "bad_request": "Tin nhắn không hợp lệ.",
     "too_large": "Tin nhắn quá dài.",
+    "unavailable": "Hệ thống đang gặp sự cố nên chưa trả lời được. Vui lòng gửi lại sau ít phút.",
 }
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -106,8 +107,10 @@ class WebInput(InputChannel):
         )
         try:
             await on_new_message(message)
-        except Exception:  # noqa: BLE001 - answer with what was collected, never a stack trace
+        except Exception:  # noqa: BLE001 - never a stack trace; never silence either
             logger.exception("Web message of session %s… failed in Rasa", session.session_id[:6])
+            if not collector.messages:  # nothing was answered: say so (the widget offers to resend)
+                return _error("unavailable", 503)
         return 200, collector.messages
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dichvucong.db.session import session_scope
-from dichvucong.importing import ImportReport
+from dichvucong.importing import ImportReport, StorageError, storage_failure
 from dichvucong.seed import APPLICATIONS_FILE, CATALOG_FILE, FAQ_FILES, SERVICE_POINTS_FILE, THESAURUS_FILE
 
 app = typer.Typer(help="Trợ lý dịch vụ công: nhập dữ liệu, cập nhật CSDL, tra cứu thử.", no_args_is_help=True)
@@ -39,6 +39,12 @@ def _run_import(
     except file_error as exc:
         err_console.print(f"[red]Lỗi:[/red] {exc}")
         raise typer.Exit(code=1) from exc
+    except Exception as exc:  # disk full, read-only database: the transaction was rolled back
+        storage = exc if isinstance(exc, StorageError) else storage_failure(exc)
+        if storage is None:
+            raise
+        err_console.print(f"[red]Lỗi:[/red] {label}: {storage}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
     console.print(f"{label}: {report.summary()}")
     for skipped in report.skipped:
         console.print(f"  [yellow]Bỏ qua[/yellow] {skipped.where}: {skipped.reason}")

@@ -44,6 +44,30 @@ class ImportReport:
         )
 
 
+class StorageError(RuntimeError):
+    """The database cannot store anything now (disk full, read-only, connection lost): the
+    import stops and its whole transaction is rolled back, so nothing is half-written."""
+
+
+# SQLSTATE classes that are about the database, not the record: 08 connection, 53 insufficient
+# resources (disk full, out of memory), 57 operator intervention, 58 system error, and 25006
+# read-only transaction.
+_STORAGE_SQLSTATES = ("08", "53", "57", "58", "25006")
+
+
+def storage_failure(exc: BaseException) -> StorageError | None:
+    """A :class:`StorageError` when ``exc`` means the database cannot write at all, else None."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    code = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    if isinstance(exc, OperationalError) or code.startswith(_STORAGE_SQLSTATES):
+        detail = str(exc.orig).strip().splitlines()[0][:200] if str(exc.orig).strip() else type(exc.orig).__name__
+        return StorageError(f"Cơ sở dữ liệu không ghi được ({detail}); không có gì được thay đổi.")
+    return None
+
+
 def content_hash(data: Any) -> str:
     """Stable fingerprint of a record, to tell unchanged re-imports from real updates."""
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)

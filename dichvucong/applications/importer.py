@@ -38,6 +38,7 @@ from dichvucong.importing import (
     SkippedRecord,
     content_hash,
     describe_validation_error,
+    storage_failure,
 )
 from dichvucong.notifications.outbox import enqueue_status_change
 from dichvucong.text.normalize import collapse_spaces
@@ -259,7 +260,9 @@ def import_applications(
             try:
                 with session.begin_nested():
                     outcome, queued = apply_application(session, row, procedure_name, fingerprint, now)
-            except Exception as exc:  # noqa: BLE001 - reported, import goes on
+            except Exception as exc:  # noqa: BLE001 - a bad record is reported, the import goes on
+                if (storage := storage_failure(exc)) is not None:
+                    raise storage from exc  # disk full, read-only: roll everything back
                 report.skipped.append(SkippedRecord(label, f"lỗi khi lưu: {mask_sensitive(str(exc))[:300]}"))
             else:
                 setattr(report, outcome, getattr(report, outcome) + 1)

@@ -24,6 +24,7 @@ from dichvucong.importing import (
     content_hash,
     describe_validation_error,
     read_table_rows,
+    storage_failure,
 )
 from dichvucong.text.normalize import collapse_spaces, fold
 
@@ -134,7 +135,9 @@ def import_faqs(session: Session, path: Path, on_progress: ProgressCallback | No
             try:
                 with session.begin_nested():
                     outcome = apply_faq(session, record, content_hash(record.model_dump()))
-            except Exception as exc:  # noqa: BLE001 - reported, import goes on
+            except Exception as exc:  # noqa: BLE001 - a bad record is reported, the import goes on
+                if (storage := storage_failure(exc)) is not None:
+                    raise storage from exc  # disk full, read-only: roll everything back
                 report.skipped.append(SkippedRecord(label, f"lỗi khi lưu: {exc}"))
             else:
                 setattr(report, outcome, getattr(report, outcome) + 1)
