@@ -39,6 +39,7 @@ WAIT_SECONDS = 20.0
 CHECK_SECONDS = 0.5
 LEFT_POLL_SECONDS = 60  # a question left outside office hours: look now and then
 MAX_MESSAGES = 50
+CLOSING_GRACE_SECONDS = 60
 
 
 class UpdatesRequest(BaseModel):
@@ -71,7 +72,10 @@ def _message(row: Any) -> dict[str, Any] | None:
     text = str(event.get("text") or "")
     if not text and not buttons:
         return None
-    return {"id": row.id, "text": text, "buttons": buttons, "agent": metadata.get("agent_name") if metadata.get("agent") else None}
+    found = {"id": row.id, "text": text, "buttons": buttons, "agent": metadata.get("agent_name") if metadata.get("agent") else None}
+    if (data.get("custom") or {}).get("handoff") == "ended":
+        found["ended"] = True  # the hand-back or closing message itself
+    return found
 
 
 def read_updates(request: Request, sender_id: str, after: int | None) -> dict[str, Any]:
@@ -81,8 +85,10 @@ def read_updates(request: Request, sender_id: str, after: int | None) -> dict[st
         handoff = latest_handoff(session, sender_id)
         state = _state(handoff)
         since = as_utc_time(handoff.created_at).timestamp() - 2 if handoff is not None else None
+        ended_at = as_utc_time(handoff.ended_at).timestamp() if handoff is not None and handoff.ended_at else None
     engine = readonly_engine(settings.tracker_store_url)
     messages: list[dict[str, Any]] = []
+    closing_seen = False
     cursor = after or 0
     if engine is not None and (handoff is not None or after is not None):
         where = [EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "bot"]
@@ -99,6 +105,11 @@ def read_updates(request: Request, sender_id: str, after: int | None) -> dict[st
             found = _message(row)
             if found is not None:
                 messages.append(found)
+                closing_seen = closing_seen or found.pop("ended", False)
+    if state == "ended" and ended_at is not None and not closing_seen and time.time() - ended_at < CLOSING_GRACE_SECONDS:
+        # The row says "returned" a moment before Rasa has stored the hand-back message: keep
+        # the widget asking until it arrives (or the grace period passes, if Rasa was down).
+        state = "live"
     poll = 0 if state == "live" else LEFT_POLL_SECONDS if state == "left" else None
     return {"messages": messages, "after": cursor, "handoff": state, "poll_seconds": poll}
 

@@ -199,3 +199,22 @@ def test_staff_time_figures_and_retention(database_url: str) -> None:
         assert {h.sender_id for h in session.scalars(select(Handoff))} >= {"web:old-open"} and session.scalar(
             select(Handoff).where(Handoff.sender_id == "web:old")
         ) is None
+
+
+def test_the_review_dashboard_shows_staff_time(console: TestClient, database_url: str) -> None:
+    now = utcnow()
+    with get_sessionmaker(database_url)() as session:
+        created = now - timedelta(minutes=20)
+        session.add(Handoff(sender_id="web:dash", channel="web", status="returned", created_at=created, updated_at=created,
+                            claimed_at=created + timedelta(minutes=3), first_reply_at=created + timedelta(minutes=3),
+                            ended_at=created + timedelta(minutes=9)))
+        session.add(Handoff(sender_id="web:dash-left", channel="web", status="left", outside_hours=True, created_at=created, updated_at=created))
+        session.commit()
+    _login(console, "admin1")
+    page = console.get("/console/review/dashboard")
+    assert page.status_code == 200 and "Gặp cán bộ: thời gian của cán bộ" in page.text
+    assert re.search(r'data-testid="handoff-requests">2<', page.text) and re.search(r'data-testid="handoff-wait-median">3,0 phút<', page.text)
+    assert re.search(r'data-testid="handoff-left-unanswered">1<', page.text)
+    rows = console.get("/console/review/dashboard.csv").content.decode("utf-8-sig")
+    assert "Gặp cán bộ,Số yêu cầu gặp cán bộ,2" in rows and "Gặp cán bộ,Thời gian chờ trung vị (giây),180" in rows
+    assert "Câu hỏi để lại chưa được trả lời (hiện tại),1" in rows

@@ -110,6 +110,7 @@ def sqlite_copy(source: Path, target: Path) -> Path:
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one file: later edits never sit in a -wal beside it
     finally:
         dst.close()
         src.close()

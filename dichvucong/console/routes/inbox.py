@@ -99,118 +99,6 @@ def rv_mask(text: str) -> str:
     return mask_sensitive(text or "")
 
 
-@router.get("/{handoff_id:int}")
-def conversation(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep) -> Response:
-    handoff = _handoff(db, handoff_id)
-    return render(request, "inbox/conversation.html", _conversation_context(request, user, db, ctx, tracker, handoff))
-
-
-@router.get("/{handoff_id:int}/live")
-def conversation_live(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep) -> Response:
-    """The status and transcript part of the page, fetched again when the stream says so."""
-    handoff = _handoff(db, handoff_id)
-    return render(request, "inbox/_live.html", _conversation_context(request, user, db, ctx, tracker, handoff))
-
-
-@router.post("/{handoff_id:int}/claim")
-def claim(request: Request, handoff_id: int, user: AgentUser, db: SessionDep) -> Response:
-    handoff = _handoff(db, handoff_id)
-    if hs.claim(db, handoff.id, user.username):
-        return redirect(request, _url(handoff_id), "Bạn đã nhận hội thoại này. Người dân đang chờ câu trả lời của bạn.")
-    db.refresh(handoff)
-    who = handoff.claimed_by or "người khác"
-    message = (
-        f"Hội thoại này đã được {who} nhận trước." if handoff.claimed_by and handoff.claimed_by != user.username
-        else f"Không nhận được: yêu cầu đang ở trạng thái “{hs.STATUS_LABELS.get(handoff.status, handoff.status)}”."
-    )
-    return redirect(request, _url(handoff_id), message, "error")
-
-
-def _deliver(request: Request, ctx: Any, handoff: Handoff, action: str) -> bool:
-    try:
-        rasa_api.execute(ctx.settings, handoff.sender_id, handoff.channel, action)
-        return True
-    except rasa_api.RasaUnavailable:
-        return False
-
-
-@router.post("/{handoff_id:int}/reply")
-def reply(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep, form: FormDep) -> Response:
-    handoff = _handoff(db, handoff_id)
-    keys = [str(k) for k in form.getlist("quick")]
-    buttons = chosen(quick_replies(tracker, handoff.sender_id, handoff.channel), keys)
-    try:
-        hs.add_reply(db, handoff, user.username, user.full_name or "", form_text(form, "text"), buttons)
-    except hs.HandoffError as exc:
-        return redirect(request, _url(handoff_id), str(exc), "error")
-    db.commit()
-    if not _deliver(request, ctx, handoff, rasa_api.DELIVER):
-        return redirect(request, _url(handoff_id), DELIVERY_FAILED, "error")
-    return redirect(request, _url(handoff_id) + "#reply", "Đã gửi tới người dân.")
-
-
-@router.post("/{handoff_id:int}/resend")
-def resend(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep) -> Response:
-    handoff = _handoff(db, handoff_id)
-    if handoff.status != "claimed" or handoff.claimed_by != user.username:
-        return redirect(request, _url(handoff_id), "Bạn không còn xử lý hội thoại này.", "error")
-    if not _deliver(request, ctx, handoff, rasa_api.DELIVER):
-        return redirect(request, _url(handoff_id), DELIVERY_FAILED, "error")
-    return redirect(request, _url(handoff_id), "Đã gửi lại.")
-
-
-def _finish(request: Request, handoff_id: int, user: Any, db: Any, ctx: Any, status: str, done: str) -> Response:
-    handoff = _handoff(db, handoff_id)
-    try:
-        hs.finish(handoff, user.username, status)
-    except hs.HandoffError as exc:
-        return redirect(request, _url(handoff_id), str(exc), "error")
-    db.commit()
-    if not _deliver(request, ctx, handoff, rasa_api.RESUME):
-        done += " (Chưa báo được cho người dân vì máy chủ trợ lý không trả lời; trợ lý ảo sẽ báo ở tin nhắn tiếp theo của họ.)"
-    return redirect(request, "/console/inbox", done)
-
-
-@router.post("/{handoff_id:int}/handback")
-def hand_back(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep) -> Response:
-    return _finish(request, handoff_id, user, db, ctx, "returned", "Đã chuyển hội thoại lại cho trợ lý ảo.")
-
-
-@router.post("/{handoff_id:int}/close")
-def close(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep) -> Response:
-    handoff = _handoff(db, handoff_id)
-    if handoff.status == "left":  # answered by phone or e-mail: nothing to tell in the chat
-        try:
-            hs.close_question(handoff, user.username)
-        except hs.HandoffError as exc:
-            return redirect(request, _url(handoff_id), str(exc), "error")
-        db.commit()
-        return redirect(request, "/console/inbox", "Đã đóng câu hỏi để lại.")
-    return _finish(request, handoff_id, user, db, ctx, "closed", "Đã kết thúc hội thoại; trợ lý ảo tiếp tục hỗ trợ người dân.")
-
-
-@router.post("/{handoff_id:int}/release")
-def release(request: Request, handoff_id: int, user: AgentUser, db: SessionDep) -> Response:
-    handoff = _handoff(db, handoff_id)
-    try:
-        hs.release(db, handoff, user.username)
-    except hs.HandoffError as exc:
-        return redirect(request, _url(handoff_id), str(exc), "error")
-    db.commit()
-    return redirect(request, "/console/inbox", "Đã trả hội thoại về hàng chờ cho cán bộ khác.")
-
-
-@router.post("/{handoff_id:int}/contact")
-def reveal_contact(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep) -> Response:
-    """The unmasked phone/e-mail and question left outside hours, for calling back (audited)."""
-    handoff = _handoff(db, handoff_id)
-    audit(db, user.username, "handoff_contact", handoff.sender_id, detail=f"handoff {handoff.id}")
-    db.commit()
-    context = _conversation_context(request, user, db, ctx, tracker, handoff)
-    context["revealed_contact"] = {"contact": handoff.contact, "question": handoff.question}
-    return render(request, "inbox/conversation.html", context)
-
-
 # --- Live updates (server-sent events) -------------------------------------------------------
 
 
@@ -230,11 +118,12 @@ def _tracker_mark(tracker_url: str, sender_id: str) -> int:
 
 
 @router.get("/events")
-async def events(request: Request, user: AgentUser, ctx: ConsoleDep, handoff: int | None = None) -> Response:
+async def events(request: Request, user: AgentUser, ctx: ConsoleDep, db: SessionDep, handoff: int | None = None) -> Response:
     """``text/event-stream``: ``queue`` (the whole queue as JSON) or ``changed`` (one conversation)."""
+    username = user.username
+    db.close()  # the request's session would otherwise hold a pooled connection for the whole stream
     sessionmaker = request.app.state.sessionmaker
     agencies_settings = ctx.settings
-    username = user.username
 
     def queue_state() -> tuple[str, str]:
         with sessionmaker() as db:
@@ -284,3 +173,115 @@ async def events(request: Request, user: AgentUser, ctx: ConsoleDep, handoff: in
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "X-Content-Type-Options": "nosniff"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/{handoff_id}")
+def conversation(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep) -> Response:
+    handoff = _handoff(db, handoff_id)
+    return render(request, "inbox/conversation.html", _conversation_context(request, user, db, ctx, tracker, handoff))
+
+
+@router.get("/{handoff_id}/live")
+def conversation_live(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep) -> Response:
+    """The status and transcript part of the page, fetched again when the stream says so."""
+    handoff = _handoff(db, handoff_id)
+    return render(request, "inbox/_live.html", _conversation_context(request, user, db, ctx, tracker, handoff))
+
+
+@router.post("/{handoff_id}/claim")
+def claim(request: Request, handoff_id: int, user: AgentUser, db: SessionDep) -> Response:
+    handoff = _handoff(db, handoff_id)
+    if hs.claim(db, handoff.id, user.username):
+        return redirect(request, _url(handoff_id), "Bạn đã nhận hội thoại này. Người dân đang chờ câu trả lời của bạn.")
+    db.refresh(handoff)
+    who = handoff.claimed_by or "người khác"
+    message = (
+        f"Hội thoại này đã được {who} nhận trước." if handoff.claimed_by and handoff.claimed_by != user.username
+        else f"Không nhận được: yêu cầu đang ở trạng thái “{hs.STATUS_LABELS.get(handoff.status, handoff.status)}”."
+    )
+    return redirect(request, _url(handoff_id), message, "error")
+
+
+def _deliver(request: Request, ctx: Any, handoff: Handoff, action: str) -> bool:
+    try:
+        rasa_api.execute(ctx.settings, handoff.sender_id, handoff.channel, action)
+        return True
+    except rasa_api.RasaUnavailable:
+        return False
+
+
+@router.post("/{handoff_id}/reply")
+def reply(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep, form: FormDep) -> Response:
+    handoff = _handoff(db, handoff_id)
+    keys = [str(k) for k in form.getlist("quick")]
+    buttons = chosen(quick_replies(tracker, handoff.sender_id, handoff.channel), keys)
+    try:
+        hs.add_reply(db, handoff, user.username, user.full_name or "", form_text(form, "text"), buttons)
+    except hs.HandoffError as exc:
+        return redirect(request, _url(handoff_id), str(exc), "error")
+    db.commit()
+    if not _deliver(request, ctx, handoff, rasa_api.DELIVER):
+        return redirect(request, _url(handoff_id), DELIVERY_FAILED, "error")
+    return redirect(request, _url(handoff_id) + "#reply", "Đã gửi tới người dân.")
+
+
+@router.post("/{handoff_id}/resend")
+def resend(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep) -> Response:
+    handoff = _handoff(db, handoff_id)
+    if handoff.status != "claimed" or handoff.claimed_by != user.username:
+        return redirect(request, _url(handoff_id), "Bạn không còn xử lý hội thoại này.", "error")
+    if not _deliver(request, ctx, handoff, rasa_api.DELIVER):
+        return redirect(request, _url(handoff_id), DELIVERY_FAILED, "error")
+    return redirect(request, _url(handoff_id), "Đã gửi lại.")
+
+
+def _finish(request: Request, handoff_id: int, user: Any, db: Any, ctx: Any, status: str, done: str) -> Response:
+    handoff = _handoff(db, handoff_id)
+    try:
+        hs.finish(handoff, user.username, status)
+    except hs.HandoffError as exc:
+        return redirect(request, _url(handoff_id), str(exc), "error")
+    db.commit()
+    if not _deliver(request, ctx, handoff, rasa_api.RESUME):
+        done += " (Chưa báo được cho người dân vì máy chủ trợ lý không trả lời; trợ lý ảo sẽ báo ở tin nhắn tiếp theo của họ.)"
+    return redirect(request, "/console/inbox", done)
+
+
+@router.post("/{handoff_id}/handback")
+def hand_back(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep) -> Response:
+    return _finish(request, handoff_id, user, db, ctx, "returned", "Đã chuyển hội thoại lại cho trợ lý ảo.")
+
+
+@router.post("/{handoff_id}/close")
+def close(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep) -> Response:
+    handoff = _handoff(db, handoff_id)
+    if handoff.status == "left":  # answered by phone or e-mail: nothing to tell in the chat
+        try:
+            hs.close_question(handoff, user.username)
+        except hs.HandoffError as exc:
+            return redirect(request, _url(handoff_id), str(exc), "error")
+        db.commit()
+        return redirect(request, "/console/inbox", "Đã đóng câu hỏi để lại.")
+    return _finish(request, handoff_id, user, db, ctx, "closed", "Đã kết thúc hội thoại; trợ lý ảo tiếp tục hỗ trợ người dân.")
+
+
+@router.post("/{handoff_id}/release")
+def release(request: Request, handoff_id: int, user: AgentUser, db: SessionDep) -> Response:
+    handoff = _handoff(db, handoff_id)
+    try:
+        hs.release(db, handoff, user.username)
+    except hs.HandoffError as exc:
+        return redirect(request, _url(handoff_id), str(exc), "error")
+    db.commit()
+    return redirect(request, "/console/inbox", "Đã trả hội thoại về hàng chờ cho cán bộ khác.")
+
+
+@router.post("/{handoff_id}/contact")
+def reveal_contact(request: Request, handoff_id: int, user: AgentUser, db: SessionDep, ctx: ConsoleDep, tracker: TrackerDep) -> Response:
+    """The unmasked phone/e-mail and question left outside hours, for calling back (audited)."""
+    handoff = _handoff(db, handoff_id)
+    audit(db, user.username, "handoff_contact", handoff.sender_id, detail=f"handoff {handoff.id}")
+    db.commit()
+    context = _conversation_context(request, user, db, ctx, tracker, handoff)
+    context["revealed_contact"] = {"contact": handoff.contact, "question": handoff.question}
+    return render(request, "inbox/conversation.html", context)
