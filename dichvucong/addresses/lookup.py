@@ -61,10 +61,29 @@ _NOT_A_NAME = frozenset(
 )
 
 
+# "xã hội" (society) after these words is part of a term, not a commune named "Hội":
+# "bảo hiểm xã hội", "trợ cấp xã hội", "nhà ở xã hội", "Lao động - Thương binh và Xã hội".
+_SOCIETY_BEFORE = frozenset(
+    ["bao hiem", "tro cap", "chinh sach", "cong tac", "bao tro", "an sinh", "te nan", "dich vu", "nha o",
+     "kinh te", "trat tu", "phuc loi", "to chuc", "cuu tro", "doi song", "van hoa", "chinh tri", "khoa hoc",
+     "mang", "va", "tri"]
+)
+_SOCIETY_AFTER = frozenset(["hoa", "chu"])  # "xã hội hóa", "xã hội chủ nghĩa"
+
+
 def _is_common_word_after(text: str, match: re.Match[str]) -> bool:
-    following = text[match.end() - 1 :].split(maxsplit=1)
+    following = text[match.end() - 1 :].split(maxsplit=2)
     word = fold(following[0]) if following else ""
-    return word in _NOT_A_NAME
+    if word in _NOT_A_NAME:
+        return True
+    if word == "hoi" and fold(match.group(1)) == "xa":
+        before = fold(text[: match.start()]).replace("-", " ").split()
+        after = fold(following[1]) if len(following) > 1 else ""
+        return (
+            " ".join(before[-2:]) in _SOCIETY_BEFORE or (before[-1:] and before[-1] in _SOCIETY_BEFORE)
+            or after in _SOCIETY_AFTER
+        )
+    return False
 
 
 def extract_address(text: str) -> str | None:
