@@ -6,7 +6,10 @@ every server: Zalo's numbered menus, the ids of Zalo deliveries already handled,
 access and refresh tokens, and Telegram's long button payloads. Like Rasa's lock store, the
 store is chosen by configuration:
 
-- :class:`MemoryState` keeps everything in this process (one Rasa server: ``make run``);
+- :class:`MemoryState` keeps everything in this process (one Rasa process);
+- :class:`SqliteState` keeps it in an SQLite file, shared by the Rasa processes of one
+  machine (``make run``'s Sanic workers, with the SQLite lock store; ``CONNECTOR_STATE_PATH``,
+  by default the lock store's file);
 - :class:`RedisState` keeps it in Redis (several servers). It is used when
   ``CONNECTOR_STATE_STORE=redis``, or with the default ``auto`` whenever the lock store is a
   Redis store (``LOCK_STORE_TYPE``); it connects with ``LOCK_STORE_HOST/PORT/DB`` and
@@ -37,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "dvc:"
 MEMORY_ENTRIES = 10_000  # per namespace, in MemoryState
-CHOICES = ("auto", "memory", "redis")
+CHOICES = ("auto", "memory", "sqlite", "redis")
 WARN_EVERY = 60.0  # seconds between two "Redis unreachable" warnings
 # Compare-and-delete: only the holder of a lock releases it.
 RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -208,14 +211,128 @@ class RedisState:
             self._failed("unlock", exc)
 
 
+class SqliteState:
+    """Everything in one SQLite file: shared by the Rasa processes of one machine.
+
+    For several Sanic workers on the embedded defaults (no Redis). Each change that reads
+    before it writes runs in one ``BEGIN IMMEDIATE`` transaction, which SQLite grants to one
+    connection at a time across processes. Expired entries are removed as they are met and,
+    every ``PURGE_EVERY`` writes, all at once."""
+
+    shared = True
+    PURGE_EVERY = 500
+
+    def __init__(self, path: str, clock: Any = time.time) -> None:
+        import sqlite3
+
+        self.path = path
+        self.clock = clock
+        self._sqlite3 = sqlite3
+        self._local = threading.local()
+        self._writes = 0
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        connection = self._connection()
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS connector_state (namespace TEXT NOT NULL, key TEXT NOT NULL, "
+            "value TEXT NOT NULL, expires_at REAL, PRIMARY KEY (namespace, key))"
+        )
+
+    def _connection(self) -> Any:
+        owned = getattr(self._local, "connection", None)
+        if owned is None or owned[0] != os.getpid():  # never use a connection across a fork
+            connection = self._sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            connection.execute("PRAGMA busy_timeout=10000")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            owned = self._local.connection = (os.getpid(), connection)
+        return owned[1]
+
+    def _expiry(self, ttl_seconds: float | None) -> float | None:
+        return None if ttl_seconds is None else self.clock() + ttl_seconds
+
+    def _live(self, connection: Any, namespace: str, key: str) -> str | None:
+        row = connection.execute(
+            "SELECT value, expires_at FROM connector_state WHERE namespace = ? AND key = ?", (namespace, key)
+        ).fetchone()
+        if row is None:
+            return None
+        if row[1] is not None and row[1] <= self.clock():
+            connection.execute("DELETE FROM connector_state WHERE namespace = ? AND key = ?", (namespace, key))
+            return None
+        return str(row[0])
+
+    def _write(self, connection: Any, namespace: str, key: str, value: str, ttl_seconds: float | None) -> None:
+        connection.execute(
+            "INSERT OR REPLACE INTO connector_state (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)",
+            (namespace, key, value, self._expiry(ttl_seconds)),
+        )
+        self._writes += 1
+        if self._writes % self.PURGE_EVERY == 0:
+            connection.execute("DELETE FROM connector_state WHERE expires_at IS NOT NULL AND expires_at <= ?", (self.clock(),))
+
+    def _transaction(self, work: Any) -> Any:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+            connection.execute("COMMIT")
+            return result
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def get(self, namespace: str, key: str) -> str | None:
+        return self._transaction(lambda c: self._live(c, namespace, key))
+
+    def put(self, namespace: str, key: str, value: str, ttl_seconds: float | None = None) -> None:
+        self._transaction(lambda c: self._write(c, namespace, key, value, ttl_seconds))
+
+    def add(self, namespace: str, key: str, value: str = "1", ttl_seconds: float | None = None) -> bool:
+        def work(connection: Any) -> bool:
+            if self._live(connection, namespace, key) is not None:
+                return False
+            self._write(connection, namespace, key, value, ttl_seconds)
+            return True
+
+        return bool(self._transaction(work))
+
+    def pop(self, namespace: str, key: str) -> str | None:
+        def work(connection: Any) -> str | None:
+            value = self._live(connection, namespace, key)
+            connection.execute("DELETE FROM connector_state WHERE namespace = ? AND key = ?", (namespace, key))
+            return value
+
+        return self._transaction(work)
+
+    def acquire(self, name: str, ttl_seconds: float) -> str | None:
+        token = uuid.uuid4().hex
+        return token if self.add("lock", name, token, ttl_seconds) else None
+
+    def release(self, name: str, token: str) -> None:
+        def work(connection: Any) -> None:
+            if self._live(connection, "lock", name) == token:
+                connection.execute("DELETE FROM connector_state WHERE namespace = 'lock' AND key = ?", (name,))
+
+        self._transaction(work)
+
+
+def sqlite_state_path(environ: Mapping[str, str]) -> str:
+    """``CONNECTOR_STATE_PATH``, else the SQLite lock store's file (``LOCK_STORE_HOST``)."""
+    return environ.get("CONNECTOR_STATE_PATH") or environ.get("LOCK_STORE_HOST") or "connector_state.db"
+
+
 def state_choice(environ: Mapping[str, str] | None = None) -> str:
-    """``memory`` or ``redis`` from ``CONNECTOR_STATE_STORE`` (raises ValueError on anything else)."""
+    """``memory``, ``sqlite`` or ``redis`` from ``CONNECTOR_STATE_STORE`` (ValueError on anything else).
+
+    ``auto`` follows the lock store: Redis with a Redis lock store, SQLite with the SQLite
+    lock store (several Sanic workers on one machine), else this process's memory."""
     env = os.environ if environ is None else environ
     choice = (env.get("CONNECTOR_STATE_STORE") or "auto").strip().lower()
     if choice not in CHOICES:
         raise ValueError(f"CONNECTOR_STATE_STORE must be one of {', '.join(CHOICES)}, not {choice!r}")
     if choice == "auto":
-        return "redis" if "redis" in (env.get("LOCK_STORE_TYPE") or "").lower() else "memory"
+        lock_store = (env.get("LOCK_STORE_TYPE") or "").lower()
+        return "redis" if "redis" in lock_store else "sqlite" if "sqlite" in lock_store else "memory"
     return choice
 
 
@@ -237,8 +354,13 @@ def redis_client(environ: Mapping[str, str] | None = None) -> Any:
 def build_state(environ: Mapping[str, str] | None = None) -> SharedState:
     """The store the configuration asks for (see the module's docstring)."""
     env = os.environ if environ is None else environ
-    if state_choice(env) == "memory":
+    choice = state_choice(env)
+    if choice == "memory":
         return MemoryState()
+    if choice == "sqlite":
+        path = sqlite_state_path(env)
+        logger.info("Connector state shared by this machine's Rasa processes in %s", path)
+        return SqliteState(path)
     client = redis_client(env)
     where = f"{env.get('LOCK_STORE_HOST') or 'localhost'}:{env.get('LOCK_STORE_PORT') or 6379}"
     try:

@@ -96,6 +96,9 @@ class StackConfig:
     tracker_db: Path = PROJECT_ROOT / "var" / "tracker.db"
     log_dir: Path = PROJECT_ROOT / "var" / "log"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Sanic workers per Rasa server (SANIC_WORKERS); more than one needs a lock store shared
+    # by processes: the embedded SQLite lock store below, or Redis. make run uses RASA_WORKERS.
+    rasa_workers: int = 1
     auth_token: str = ""  # RASA_AUTH_TOKEN; empty: from the environment, else a fresh one
     widget_token_secret: str = ""  # WIDGET_TOKEN_SECRET; same rule
 
@@ -128,10 +131,13 @@ class StackConfig:
         env = {
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "TRACKER_STORE_URL": f"sqlite:///{self.tracker_db}",
-            "LOCK_STORE_TYPE": "in_memory",
-            "LOCK_STORE_HOST": "localhost",
+            # Embedded: ticket locks in an SQLite file beside the tracker store, atomic across
+            # the Rasa processes of this machine (rasa_project/stores/sqlite_lock_store.py).
+            "LOCK_STORE_TYPE": "stores.sqlite_lock_store.SQLiteLockStore",
+            "LOCK_STORE_HOST": str(self.tracker_db.with_name("locks.db")),
             "LOCK_STORE_PORT": "6379",
             "LOCK_STORE_DB": "1",
+            "SANIC_WORKERS": str(self.rasa_workers),
         }
         env.update({k: v for k, v in os.environ.items()})
         env.update(self.extra_env)
@@ -251,10 +257,18 @@ def running_stack(config: StackConfig, startup_timeout: float = 240, quiet: bool
         stop(started)
 
 
+def rasa_workers(environ: MutableMapping[str, str] = os.environ) -> int:
+    """``RASA_WORKERS`` for ``make run`` (2 by default: the two cores of a small VM)."""
+    value = (environ.get("RASA_WORKERS") or "2").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 8:
+        raise SystemExit(f"RASA_WORKERS phải là số từ 1 đến 8, không phải {value!r}.")
+    return int(value)
+
+
 def main() -> int:
     """``make run``: start everything in the foreground until Ctrl-C."""
     ensure_local_secrets()
-    config = StackConfig(worker_port=8010)
+    config = StackConfig(worker_port=8010, rasa_workers=rasa_workers())
     if not config.model.exists():
         print(f"Chưa có mô hình {config.model}; hãy chạy `make run` (tự huấn luyện).", file=sys.stderr)
         return 1

@@ -74,7 +74,9 @@ def trained_model() -> Path:
 
 
 @contextmanager
-def seeded_stack(model: Path, workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[StackConfig]:
+def seeded_stack(
+    model: Path, workdir: Path, extra_env: dict[str, str] | None = None, rasa_workers: int = 1
+) -> Iterator[StackConfig]:
     """Rasa, the action server and the console on free ports, with a seeded SQLite database
     under ``workdir``; ``extra_env`` goes to all three (e.g. channel settings). Fails the test
     with the servers' logs when the stack does not start; stops it on exit."""
@@ -90,6 +92,7 @@ def seeded_stack(model: Path, workdir: Path, extra_env: dict[str, str] | None = 
         tracker_db=workdir / "tracker.db",
         log_dir=workdir / "log",
         extra_env={**CHANNELS_OFF, **(extra_env or {})},
+        rasa_workers=rasa_workers,
     )
     try:
         with running_stack(config, startup_timeout=300):

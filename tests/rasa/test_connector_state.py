@@ -11,7 +11,7 @@ import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from connectors.state import MemoryState, RedisState, build_state, state_choice
+from connectors.state import MemoryState, RedisState, SqliteState, build_state, state_choice
 from connectors.telegram import PayloadStore, read_update
 from connectors.zalo import (
     SIGNATURE_HEADER,
@@ -41,9 +41,14 @@ def redis_state() -> Any:
         client.delete(*keys)
 
 
-@pytest.mark.parametrize("kind", ["memory", "redis"])
-def test_every_store_keeps_adds_pops_and_locks_the_same_way(kind: str, redis_state: Any) -> None:
-    state = MemoryState() if kind == "memory" else redis_state()
+@pytest.fixture
+def sqlite_state(tmp_path: Any) -> Any:
+    return lambda: SqliteState(str(tmp_path / "state.db"))
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+def test_every_store_keeps_adds_pops_and_locks_the_same_way(kind: str, request: pytest.FixtureRequest) -> None:
+    state = MemoryState() if kind == "memory" else request.getfixturevalue(f"{kind}_state")()
     assert state.get("ns", "k") is None
     state.put("ns", "k", "giá trị")
     assert state.get("ns", "k") == "giá trị"
@@ -61,6 +66,7 @@ def test_the_store_is_chosen_like_the_lock_store() -> None:
     assert state_choice({}) == "memory"
     assert state_choice({"LOCK_STORE_TYPE": "stores.atomic_redis_lock_store.AtomicRedisLockStore"}) == "redis"
     assert state_choice({"LOCK_STORE_TYPE": "redis", "CONNECTOR_STATE_STORE": "memory"}) == "memory"
+    assert state_choice({"LOCK_STORE_TYPE": "stores.sqlite_lock_store.SQLiteLockStore"}) == "sqlite"
     with pytest.raises(ValueError, match="CONNECTOR_STATE_STORE"):
         state_choice({"CONNECTOR_STATE_STORE": "redsi"})
 
@@ -169,3 +175,31 @@ def test_a_message_rasa_cannot_handle_gets_an_apology_not_silence() -> None:
     zalo, client = _server(MemoryState())
     assert _deliver(zalo, _event("8800000000000077002", "lệ phí", "m9"), fail=True) == []
     assert client.sent == [({"user_id": "8800000000000077002"}, UNAVAILABLE_REPLY)]
+
+
+def _adds_in_process(path: str, keys: list[str]) -> list[bool]:
+    state = SqliteState(path)
+    return [state.add("seen", key, "1", 60) for key in keys]
+
+
+def test_the_sqlite_store_is_one_store_for_several_processes(tmp_path: Any) -> None:
+    """Two worker processes see each other's entries, and a delivery id is claimed exactly once."""
+    import concurrent.futures
+    import multiprocessing
+
+    path = str(tmp_path / "state.db")
+    first, second = SqliteState(path), SqliteState(path)
+    first.put("zalo:menu", "user-1", "menu", 60)
+    assert second.pop("zalo:menu", "user-1") == "menu" and first.get("zalo:menu", "user-1") is None
+    keys = [f"msg-{n}" for n in range(30)]
+    with concurrent.futures.ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_adds_in_process, [path] * 3, [keys] * 3))
+    assert [sum(claimed) for claimed in zip(*results)] == [1] * len(keys)
+
+
+def test_the_sqlite_store_forgets_expired_entries(tmp_path: Any) -> None:
+    now = [1000.0]
+    state = SqliteState(str(tmp_path / "state.db"), clock=lambda: now[0])
+    state.put("telegram:payload", "k", "v", ttl_seconds=10)
+    now[0] += 11
+    assert state.get("telegram:payload", "k") is None and state.add("telegram:payload", "k", "w") is True
