@@ -194,7 +194,7 @@ def test_the_sqlite_store_is_one_store_for_several_processes(tmp_path: Any) -> N
     keys = [f"msg-{n}" for n in range(30)]
     with concurrent.futures.ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = list(pool.map(_adds_in_process, [path] * 3, [keys] * 3))
-    assert [sum(claimed) for claimed in zip(*results)] == [1] * len(keys)
+    assert [sum(claimed) for claimed in zip(*results, strict=True)] == [1] * len(keys)
 
 
 def test_the_sqlite_store_forgets_expired_entries(tmp_path: Any) -> None:
