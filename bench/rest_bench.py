@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bare_bot import ensure_bare_bot, running_bare_bot  # noqa: E402
 
+from dichvucong.devstack import rasa_workers  # noqa: E402
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 QUESTIONS_FILE = Path(__file__).resolve().parent / "questions.txt"
 
@@ -128,14 +130,17 @@ async def long_conversation(url: str, questions: list[str], tag: str, turns: int
 
 
 def resident_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    """Resident memory of a process and its children, in MB (Linux /proc).
+
+    Counted as the proportional set size: a page shared by a Rasa server and its forked
+    workers (libraries loaded before the fork) counts once in all, not once per process."""
     total_kb = 0
     pids = [pid]
     while pids:
         current = pids.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total_kb += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total_kb += next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (OSError, StopIteration, ValueError):
             continue
@@ -217,7 +222,7 @@ def _redis_reachable() -> bool:
 
 @contextmanager
 def assistant_stack(
-    servers: int, admin_url: str | None, details: dict[str, str] | None = None
+    servers: int, admin_url: str | None, details: dict[str, str] | None = None, rasa_workers: int = 1
 ) -> Iterator[tuple[list[str], dict[str, int]]]:
     """Our stack on embedded SQLite (``admin_url`` None) or on PostgreSQL + Redis.
 
@@ -263,6 +268,7 @@ def assistant_stack(
                 tracker_db=Path(tmp) / "tracker.db",
                 log_dir=Path(tmp) / "log",
                 extra_env=extra_env,
+                rasa_workers=rasa_workers,
             )
             with running_stack(config) as running:
                 urls = [f"http://127.0.0.1:{port}" for port in config.rasa_ports]
@@ -296,7 +302,7 @@ def print_table(rows: list[Row]) -> None:
         total = sum(row.cpu_ms_per_message.values())
         print(f"- {row.label}: total {total:.1f} — " + ", ".join(f"{n} {ms:.1f}" for n, ms in row.cpu_ms_per_message.items()))
     print()
-    print("Resident memory at the end of each row (MB):")
+    print("Resident memory at the end of each row (MB, proportional set size, workers included):")
     for row in rows:
         print(f"- {row.label}: " + ", ".join(f"{name} {mb:.0f}" for name, mb in row.memory_mb.items()))
 
@@ -308,7 +314,7 @@ def main() -> int:
     parser.add_argument("--long-turns", type=int, default=100)
     parser.add_argument("--url", action="append", help="Rasa server(s) to load; default: start the stacks")
     parser.add_argument(
-        "--topology", action="append", choices=["bare", "embedded", "pg1", "pg2"],
+        "--topology", action="append", choices=["bare", "embedded", "embedded1", "pg1", "pg2"],
         help="default: all four when PostgreSQL and Redis answer, else bare and embedded",
     )
     args = parser.parse_args()
@@ -333,8 +339,11 @@ def main() -> int:
             with running_bare_bot(ensure_bare_bot()) as (url, pid):
                 rows.append(measure("bare `rasa init` bot", [url], {"rasa": pid}, args, questions))
         elif topology == "embedded":
-            with assistant_stack(1, None) as (urls, processes):
+            with assistant_stack(1, None, rasa_workers=rasa_workers()) as (urls, processes):
                 rows.append(measure("assistant, embedded (make run)", urls, processes, args, questions))
+        elif topology == "embedded1":
+            with assistant_stack(1, None, rasa_workers=1) as (urls, processes):
+                rows.append(measure("assistant, embedded, one Rasa worker", urls, processes, args, questions))
         elif admin_url is None:
             print(f"{topology}: skipped (PostgreSQL or Redis not reachable)")
         else:

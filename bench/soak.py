@@ -137,7 +137,7 @@ def main() -> int:
         f"trackers: {problems['conversations']} conversations; lost {problems['lost']}, duplicated {problems['duplicated']}, "
         f"reordered {problems['reordered']}, citizen messages without a reply {problems['unanswered']}"
     )
-    print("\nresident memory (MB) after N messages:")
+    print("\nresident memory (MB, proportional set size, workers included) after N messages:")
     names = list(processes)
     print("| messages | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
