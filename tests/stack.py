@@ -91,7 +91,9 @@ def seeded_stack(
         database_url=database_url,
         tracker_db=workdir / "tracker.db",
         log_dir=workdir / "log",
-        extra_env={**CHANNELS_OFF, **(extra_env or {})},
+        # The worker's retention job would delete and audit under the review tests' feet:
+        # off in test stacks (tests/worker runs it on purpose).
+        extra_env={**CHANNELS_OFF, "WORKER_RETENTION_SECONDS": "0", **(extra_env or {})},
         rasa_workers=rasa_workers,
     )
     try:
