@@ -314,7 +314,7 @@ def main() -> int:
     parser.add_argument("--long-turns", type=int, default=100)
     parser.add_argument("--url", action="append", help="Rasa server(s) to load; default: start the stacks")
     parser.add_argument(
-        "--topology", action="append", choices=["bare", "embedded", "embedded1", "pg1", "pg2"],
+        "--topology", action="append", choices=["bare", "embedded", "embedded2", "pg1", "pg2"],
         help="default: all four when PostgreSQL and Redis answer, else bare and embedded",
     )
     args = parser.parse_args()
@@ -341,9 +341,9 @@ def main() -> int:
         elif topology == "embedded":
             with assistant_stack(1, None, rasa_workers=rasa_workers()) as (urls, processes):
                 rows.append(measure("assistant, embedded (make run)", urls, processes, args, questions))
-        elif topology == "embedded1":
-            with assistant_stack(1, None, rasa_workers=1) as (urls, processes):
-                rows.append(measure("assistant, embedded, one Rasa worker", urls, processes, args, questions))
+        elif topology == "embedded2":
+            with assistant_stack(1, None, rasa_workers=2) as (urls, processes):
+                rows.append(measure("assistant, embedded, RASA_WORKERS=2", urls, processes, args, questions))
         elif admin_url is None:
             print(f"{topology}: skipped (PostgreSQL or Redis not reachable)")
         else:

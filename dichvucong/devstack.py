@@ -258,8 +258,9 @@ def running_stack(config: StackConfig, startup_timeout: float = 240, quiet: bool
 
 
 def rasa_workers(environ: MutableMapping[str, str] = os.environ) -> int:
-    """``RASA_WORKERS`` for ``make run`` (2 by default: the two cores of a small VM)."""
-    value = (environ.get("RASA_WORKERS") or "2").strip()
+    """``RASA_WORKERS`` for ``make run``: 1 by default (on two cores one Rasa process and the
+    action server already use both; docs/performance.md), more on a bigger machine."""
+    value = (environ.get("RASA_WORKERS") or "1").strip()
     if not value.isdigit() or not 1 <= int(value) <= 8:
         raise SystemExit(f"RASA_WORKERS phải là số từ 1 đến 8, không phải {value!r}.")
     return int(value)
