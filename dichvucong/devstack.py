@@ -194,7 +194,10 @@ def services(config: StackConfig) -> list[Service]:
                 "rasa" if index == 0 else f"rasa-{index + 1}",
                 [
                     # Rasa's CLI with the per-message fixes of docs/performance.md (rasa_project/serving).
-                    str(RASA_BIN / "python"), "-m", "serving", "run", "--enable-api", "--auth-token", config.auth_token, "--port", str(port),
+                    str(RASA_BIN / "python"), "-m", "serving", "run", "--enable-api",
+                    # one argument: a generated token may start with "-", which argparse would
+                    # read as an option (Rasa then exits at start-up)
+                    f"--auth-token={config.auth_token}", "--port", str(port),
                     "--model", str(config.model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                     "--cors", *config.cors_origins,
                 ],

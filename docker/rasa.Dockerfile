@@ -20,4 +20,4 @@ RUN mkdir -p /app/var/zalo && chown rasa:rasa /app/var/zalo
 USER rasa
 EXPOSE 5005
 # The HTTP API always requires RASA_AUTH_TOKEN; CORS only for RASA_CORS_ORIGINS (portal origins).
-CMD ["sh", "-c", "exec python -m serving run --enable-api --auth-token \"${RASA_AUTH_TOKEN:?set RASA_AUTH_TOKEN}\" --port 5005 --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml --cors ${RASA_CORS_ORIGINS:?set RASA_CORS_ORIGINS}"]
+CMD ["sh", "-c", "exec python -m serving run --enable-api --auth-token=\"${RASA_AUTH_TOKEN:?set RASA_AUTH_TOKEN}\" --port 5005 --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml --cors ${RASA_CORS_ORIGINS:?set RASA_CORS_ORIGINS}"]

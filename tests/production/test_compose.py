@@ -182,7 +182,7 @@ def test_the_console_knows_it_is_served_over_https() -> None:
 def test_rasas_http_api_requires_the_token_and_cors_lists_the_portal_origins() -> None:
     for name in ("rasa-1", "rasa-2"):
         command = " ".join(SERVICES[name]["command"])
-        assert '--enable-api --auth-token "$$RASA_AUTH_TOKEN"' in command
+        assert '--enable-api --auth-token="$$RASA_AUTH_TOKEN"' in command
         assert "--cors $$RASA_CORS_ORIGINS" in command and '"*"' not in command
         environment = SERVICES[name]["environment"]
         assert environment["RASA_AUTH_TOKEN"].startswith("${RASA_AUTH_TOKEN:?")
