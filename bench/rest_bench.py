@@ -272,7 +272,7 @@ def assistant_stack(
                 tracker_db=Path(tmp) / "tracker.db",
                 log_dir=Path(tmp) / "log",
                 extra_env=extra_env,
-                rasa_workers=rasa_workers,
+                **({"rasa_workers": rasa_workers} if rasa_workers != 1 else {}),  # older trees lack it
             )
             with running_stack(config) as running:
                 urls = [f"http://127.0.0.1:{port}" for port in config.rasa_ports]
