@@ -51,6 +51,27 @@ def kept_session(endpoint: EndpointConfig) -> Any:
     return _KeptSession(session)
 
 
+async def close_kept_sessions(*_args: Any) -> None:
+    """Close the sessions of this process (a Sanic ``after_server_stop`` listener)."""
+    for key, session in list(_sessions.items()):
+        _sessions.pop(key, None)
+        if not session.closed:
+            await session.close()
+
+
 def keep_endpoint_sessions() -> None:
-    """Make every endpoint call reuse its endpoint's session."""
+    """Make every endpoint call reuse its endpoint's session, closed when the server stops."""
+    import rasa.core.run
+
     EndpointConfig.session = kept_session  # type: ignore[method-assign]
+    configure_app = rasa.core.run.configure_app
+    if getattr(configure_app, "closes_kept_sessions", False):
+        return
+
+    def configure_app_closing_sessions(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        app.register_listener(close_kept_sessions, "after_server_stop")
+        return app
+
+    configure_app_closing_sessions.closes_kept_sessions = True  # type: ignore[attr-defined]
+    rasa.core.run.configure_app = configure_app_closing_sessions
