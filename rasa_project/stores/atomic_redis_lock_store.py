@@ -19,8 +19,9 @@ from typing import Any, Callable, Optional, Tuple, TypeVar
 
 import redis
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+from stores.ticket_transactions import TransactionalTickets
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ T = TypeVar("T")
 MAX_RETRIES = 50
 
 
-class AtomicRedisLockStore(RedisLockStore):
+class AtomicRedisLockStore(TransactionalTickets, RedisLockStore):
     """``RedisLockStore`` with transactional ticket issue, update and clean-up."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
@@ -57,39 +58,3 @@ class AtomicRedisLockStore(RedisLockStore):
                 except redis.WatchError:
                     continue  # another server changed the lock meanwhile: read it again
         raise LockError(f"Could not update the lock of conversation '{conversation_id}' (too much contention).")
-
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def change(lock: Optional[TicketLock]) -> Tuple[TicketLock, int]:
-            lock = lock or self.create_lock(conversation_id)
-            return lock, lock.issue_ticket(lock_lifetime)
-
-        return self._transact(conversation_id, change)
-
-    def update_lock(self, conversation_id: str) -> None:
-        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock is not None:
-                lock.remove_expired_tickets()
-            return lock, None
-
-        self._transact(conversation_id, change)
-
-    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock is not None:
-                lock.remove_ticket_for(ticket_number)
-            return lock, None
-
-        self._transact(conversation_id, change)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        """Remove the ticket, and the whole lock when nobody else waits: one transaction."""
-
-        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock is None:
-                return None, None
-            lock.remove_ticket_for(ticket_number)
-            return (lock if lock.is_someone_waiting() else None), None
-
-        self._transact(conversation_id, change)
-
-

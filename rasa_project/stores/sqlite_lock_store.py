@@ -19,12 +19,15 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional, Tuple, TypeVar
+from typing import TypeVar
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockStore
+from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
+
+from stores.ticket_transactions import TransactionalTickets
 
 T = TypeVar("T")
 DEFAULT_PATH = "locks.db"
@@ -33,10 +36,10 @@ BUSY_TIMEOUT_MS = 10_000
 SCHEMA = "CREATE TABLE IF NOT EXISTS ticket_locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
 
 
-class SQLiteLockStore(LockStore):
+class SQLiteLockStore(TransactionalTickets, LockStore):
     """Ticket locks in one SQLite table; each change is one immediate transaction."""
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, path: Optional[str] = None) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, path: str | None = None) -> None:
         self.path = str(Path(path or (endpoint_config.url if endpoint_config and endpoint_config.url else DEFAULT_PATH)))
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -55,7 +58,7 @@ class SQLiteLockStore(LockStore):
             owned = self._local.connection = (os.getpid(), connection)
         return owned[1]
 
-    def _transact(self, conversation_id: str, change: Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]) -> T:
+    def _transact(self, conversation_id: str, change: Callable[[TicketLock | None], tuple[TicketLock | None, T]]) -> T:
         """Apply ``change`` to the stored lock atomically; ``None`` as new lock deletes it."""
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE")
@@ -76,7 +79,7 @@ class SQLiteLockStore(LockStore):
             connection.execute("ROLLBACK")
             raise
 
-    def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
         row = self._connection().execute(
             "SELECT lock FROM ticket_locks WHERE conversation_id = ?", (conversation_id,)
         ).fetchone()
@@ -89,37 +92,3 @@ class SQLiteLockStore(LockStore):
         self._connection().execute(
             "INSERT OR REPLACE INTO ticket_locks (conversation_id, lock) VALUES (?, ?)", (lock.conversation_id, lock.dumps())
         )
-
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def change(lock: Optional[TicketLock]) -> Tuple[TicketLock, int]:
-            lock = lock or self.create_lock(conversation_id)
-            return lock, lock.issue_ticket(lock_lifetime)
-
-        return self._transact(conversation_id, change)
-
-    def update_lock(self, conversation_id: str) -> None:
-        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock is not None:
-                lock.remove_expired_tickets()
-            return lock, None
-
-        self._transact(conversation_id, change)
-
-    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock is not None:
-                lock.remove_ticket_for(ticket_number)
-            return lock, None
-
-        self._transact(conversation_id, change)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        """Remove the ticket, and the whole lock when nobody else waits: one transaction."""
-
-        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock is None:
-                return None, None
-            lock.remove_ticket_for(ticket_number)
-            return (lock if lock.is_someone_waiting() else None), None
-
-        self._transact(conversation_id, change)

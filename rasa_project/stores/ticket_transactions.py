@@ -1,0 +1,62 @@
+"""Rasa's ticket-lock operations, each one atomic read-modify-write of the stored lock.
+
+Rasa 3.6's lock stores read a conversation's ticket lock, change it in Python and write it
+back; two processes doing that at once can issue the same ticket. A store that can apply a
+change to one lock atomically (``_transact``: a Redis ``WATCH``/``MULTI`` transaction, an
+SQLite ``BEGIN IMMEDIATE`` transaction) gets the four ticket operations from this mixin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME
+
+T = TypeVar("T")
+Change = Callable[[TicketLock | None], tuple[TicketLock | None, T]]
+
+
+class TransactionalTickets:
+    """Ticket issue, update, finish and clean-up through the store's atomic ``_transact``.
+
+    Put it before the ``LockStore`` base: ``class Store(TransactionalTickets, LockStore)``."""
+
+    def _transact(self, conversation_id: str, change: Change[T]) -> T:  # pragma: no cover - the store's
+        """Apply ``change`` to the stored lock atomically; ``None`` as new lock deletes it."""
+        raise NotImplementedError
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def change(lock: TicketLock | None) -> tuple[TicketLock, int]:
+            lock = lock or self.create_lock(conversation_id)  # type: ignore[attr-defined]  # LockStore's
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        return self._transact(conversation_id, change)
+
+    def update_lock(self, conversation_id: str) -> None:
+        def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self._transact(conversation_id, change)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return lock, None
+
+        self._transact(conversation_id, change)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Remove the ticket, and the whole lock when nobody else waits: one transaction."""
+
+        def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock is None:
+                return None, None
+            lock.remove_ticket_for(ticket_number)
+            return (lock if lock.is_someone_waiting() else None), None
+
+        self._transact(conversation_id, change)
