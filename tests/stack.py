@@ -6,12 +6,15 @@ import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from dichvucong.config import PROJECT_ROOT
 from dichvucong.db.migrate import upgrade
@@ -29,6 +32,35 @@ CHANNELS_OFF = {
         "ZALO_TOKEN_FILE",
     )
 }
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds.
+
+    The tests wait for what a user would see, never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def require_postgres_and_redis() -> str:
+    """The PostgreSQL admin URL of TEST_DATABASE_URL; skips the test without PostgreSQL or Redis."""
+    admin_url = os.environ.get("TEST_DATABASE_URL", "")
+    if not admin_url.startswith("postgresql"):
+        pytest.skip("needs TEST_DATABASE_URL pointing at PostgreSQL (.ci/run sets it when PostgreSQL answers)")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError:
+        pytest.skip(f"needs Redis at {REDIS_URL}")
+    return admin_url
 
 
 def rasa_env() -> dict[str, str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -46,5 +45,3 @@ def compile_action_result_check() -> None:
     """Make every remote action use the prebuilt validator."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
-
-__all__ = ["ValidationError", "action_result_validator", "compile_action_result_check", "validate_action_result"]

@@ -26,20 +26,7 @@ from dichvucong.widget.token import TokenSigner
 from tests.connectors import conftest as channel_settings
 from tests.connectors.fakes import FakeTelegram
 from tests.faults.proxy import CuttableProxy
-from tests.stack import CHANNELS_OFF
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def require_postgres_and_redis() -> str:
-    admin_url = os.environ.get("TEST_DATABASE_URL", "")
-    if not admin_url.startswith("postgresql"):
-        pytest.skip("needs TEST_DATABASE_URL pointing at PostgreSQL (.ci/run sets it when PostgreSQL answers)")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError:
-        pytest.skip(f"needs Redis at {REDIS_URL}")
-    return admin_url
+from tests.stack import CHANNELS_OFF, REDIS_URL, require_postgres_and_redis
 
 
 @dataclass

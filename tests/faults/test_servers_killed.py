@@ -32,8 +32,7 @@ from dichvucong.db.migrate import upgrade
 from dichvucong.db.session import get_engine
 from dichvucong.devstack import Service, StackConfig, free_port, running_stack
 from dichvucong.seed import seed_demo_data
-from tests.faults.conftest import require_postgres_and_redis
-from tests.stack import CHANNELS_OFF
+from tests.stack import CHANNELS_OFF, require_postgres_and_redis, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -138,15 +137,6 @@ def say(url: str, sender: str, message: str, timeout: float = 180) -> tuple[str,
     return ("answer", "\n".join(texts)) if any(texts) else ("empty", "")
 
 
-def wait_until(condition, timeout: float = 120, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
-
-
 def test_b_action_server_restarted_mid_conversation(two_servers: TwoServers) -> None:
     sender = f"fault-actions-{uuid.uuid4().hex[:6]}"
     url = two_servers.url(0)
@@ -165,7 +155,7 @@ def test_b_action_server_restarted_mid_conversation(two_servers: TwoServers) -> 
     actions.process = subprocess.Popen(
         actions.command, cwd=actions.cwd, env=two_servers.config.env(), stdout=log, stderr=subprocess.STDOUT
     )
-    assert wait_until(lambda: _healthy(actions.health_url)), "the action server came back"
+    wait_until(lambda: _healthy(actions.health_url), timeout=120, what="the action server back")
     kind, after = say(url, sender, QUESTIONS[1])
     print(f"(b) after the restart, the same question again: {after[:80]!r}")
     assert kind == "answer" and "Giấy tờ cần chuẩn bị — Cấp lại thẻ căn cước" in after

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,7 +37,7 @@ from tests.connectors.conftest import (
     ChannelStack,
 )
 from tests.connectors.fakes import FakeTelegram, FakeZaloApi, FakeZaloOAuth
-from tests.stack import seeded_stack
+from tests.stack import seeded_stack, wait_until
 
 PASSWORD = "mat-khau-can-bo-ho-tro-1"
 USERS = {"agent1": "agent", "agent2": "agent", "admin1": "admin", "editor1": "editor", "reviewer1": "reviewer"}
@@ -60,18 +59,6 @@ def agencies_file(path: Path) -> Path:
     }
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
-    """Poll ``condition`` until it returns something truthy (no fixed sleeps in the tests)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 class Console:

@@ -27,20 +27,7 @@ from dichvucong.devstack import StackConfig, running_stack
 from dichvucong.seed import seed_demo_data
 from tests.connectors import conftest as channel_settings
 from tests.connectors.fakes import FakeTelegram, FakeZaloApi, FakeZaloOAuth
-from tests.stack import free_port
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _require_services() -> str:
-    admin_url = os.environ.get("TEST_DATABASE_URL", "")
-    if not admin_url.startswith("postgresql"):
-        pytest.skip("needs TEST_DATABASE_URL pointing at PostgreSQL (.ci/run sets it when PostgreSQL answers)")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError:
-        pytest.skip(f"needs Redis at {REDIS_URL}")
-    return admin_url
+from tests.stack import REDIS_URL, free_port, require_postgres_and_redis
 
 
 @dataclass
@@ -83,7 +70,7 @@ def production_stack(
     trained_model: Path, tmp_path_factory: pytest.TempPathFactory, messengers: Messengers
 ) -> Iterator[StackConfig]:
     """Actions + console + TWO Rasa servers on PostgreSQL (ours and the tracker store) and Redis."""
-    admin_url = _require_services()
+    admin_url = require_postgres_and_redis()
     app_db, tracker_db = unique_name("dvc_prod"), unique_name("dvc_rasa")
     database_url = create_database(admin_url, app_db)
     create_database(admin_url, tracker_db)

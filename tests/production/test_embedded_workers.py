@@ -16,9 +16,8 @@ import httpx
 import pytest
 
 from dichvucong.devstack import StackConfig
-from tests.connectors.conftest import zalo_event
 from tests.production.conftest import Messengers
-from tests.production.test_shared_connector_state import post_zalo, zalo_texts
+from tests.production.test_shared_connector_state import menu_choice_answer
 from tests.stack import seeded_stack
 
 
@@ -82,11 +81,5 @@ def test_simultaneous_messages_of_a_conversation_are_handled_one_after_the_other
 
 def test_a_zalo_menu_number_is_understood_by_either_worker(two_workers: StackConfig, messengers: Messengers) -> None:
     for attempt in range(6):  # the kernel hands each request to one worker or the other
-        greet = zalo_event("zalo_user_send_text", text="xin chào")
-        user = greet["sender"]["id"]
-        post_zalo(two_workers, 0, greet)
-        [menu] = zalo_texts(messengers, user, 1)
-        assert "2. Làm lại căn cước mất bao nhiêu tiền?" in menu
-        post_zalo(two_workers, 0, zalo_event("zalo_user_send_text", sender_id=user, text="2"))
-        answer = zalo_texts(messengers, user, 2)[1]
+        answer = menu_choice_answer(two_workers, messengers, greet_server=0, number_server=0)
         assert "70.000" in answer, (attempt, answer[:200])

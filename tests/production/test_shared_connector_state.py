@@ -42,16 +42,21 @@ def zalo_texts(messengers: Messengers, user: str, count: int) -> list[str]:
     return [call.body["message"]["text"] for call in replies]
 
 
+def menu_choice_answer(config: StackConfig, messengers: Messengers, greet_server: int, number_server: int) -> str:
+    """A new Zalo citizen greets (the numbered menu comes back), then types "2": the reply."""
+    greet = zalo_event("zalo_user_send_text", text="xin chào")
+    user = greet["sender"]["id"]
+    post_zalo(config, greet_server, greet)
+    [menu] = zalo_texts(messengers, user, 1)
+    assert "2. Làm lại căn cước mất bao nhiêu tiền?" in menu
+    post_zalo(config, number_server, zalo_event("zalo_user_send_text", sender_id=user, text="2"))
+    return zalo_texts(messengers, user, 2)[1]
+
+
 def test_a_number_typed_on_zalo_is_the_menu_choice_whichever_server_gets_it(
     production_stack: StackConfig, messengers: Messengers
 ) -> None:
-    greet = zalo_event("zalo_user_send_text", text="xin chào")
-    user = greet["sender"]["id"]
-    post_zalo(production_stack, 0, greet)
-    [menu] = zalo_texts(messengers, user, 1)
-    assert "2. Làm lại căn cước mất bao nhiêu tiền?" in menu
-    post_zalo(production_stack, 1, zalo_event("zalo_user_send_text", sender_id=user, text="2"))
-    answer = zalo_texts(messengers, user, 2)[1]
+    answer = menu_choice_answer(production_stack, messengers, greet_server=0, number_server=1)
     print(f"\nZalo citizen saw, after typing '2' on the other server:\n{answer[:300]}")
     assert "70.000" in answer
 

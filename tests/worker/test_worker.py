@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from dichvucong.seed import APPLICATIONS_FILE
 from dichvucong.worker.jobs import Job
 from dichvucong.worker.runner import Worker
 from tests.connectors.fakes import Call, FakeTelegram
+from tests.stack import wait_until
 
 TOKEN = "6000000001:TEST-token_for-the-worker"
 CODE = "000.22.05.H51-261124-0003"  # "processing" in the demo data
@@ -78,16 +78,14 @@ class WorkerProcess:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen([str(APP_BIN / "dvc"), "worker", "--port", str(self.port)],
                                             cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-2000:]
-            try:
-                if httpx.get(self.health_url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("the worker did not become healthy:\n" + self.log.read_text()[-2000:])
+        wait_until(self._healthy, timeout=60, what="the worker's health check")
+
+    def _healthy(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, self.log.read_text()[-2000:]
+        try:
+            return httpx.get(self.health_url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     @property
     def health_url(self) -> str:
@@ -110,13 +108,6 @@ def telegram() -> Iterator[HoldingTelegram]:
     yield fake
     fake.release.set()
     fake.stop()
-
-
-def _wait(condition: Any, timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def test_a_status_import_reaches_telegram_once_also_when_the_worker_is_killed_half_way(
@@ -150,9 +141,9 @@ def test_a_status_import_reaches_telegram_once_also_when_the_worker_is_killed_ha
         worker.kill()
         telegram.release.set()  # Telegram delivers it; nobody records that it did
         worker.start()
-        _wait(lambda: len(telegram.matching(lambda c: c.method == "sendMessage")) >= 2 * len(CHATS), what="every chat")
+        wait_until(lambda: len(telegram.matching(lambda c: c.method == "sendMessage")) >= 2 * len(CHATS), what="every chat")
         with session_factory() as session:
-            _wait(lambda: session.scalars(select(Notification.state).where(Notification.state == "claimed")).first() is None
+            wait_until(lambda: session.scalars(select(Notification.state).where(Notification.state == "claimed")).first() is None
                   or session.rollback(), what="the stale claim to be reported")
         calls = telegram.matching(lambda c: c.method == "sendMessage")
         per_chat = {chat: [c for c in calls if int(c.body["chat_id"]) == chat] for chat in CHATS}
