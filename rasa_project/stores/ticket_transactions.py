@@ -4,10 +4,18 @@ Rasa 3.6's lock stores read a conversation's ticket lock, change it in Python an
 back; two processes doing that at once can issue the same ticket. A store that can apply a
 change to one lock atomically (``_transact``: a Redis ``WATCH``/``MULTI`` transaction, an
 SQLite ``BEGIN IMMEDIATE`` transaction) gets the four ticket operations from this mixin.
+
+It also mends how a waiting message gets its turn. Rasa's loop waits until ``now_serving``
+equals its ticket; when the ticket ahead belonged to a server that died, both tickets can
+expire before the waiter looks again (its event loop busy with other citizens), and then
+``now_serving`` is 0 for ever: the citizen's message hangs (found by
+``tests/faults/test_servers_killed.py``). Here a message goes on once no live ticket is
+ahead of its own, the rule the ticket queue means.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -26,6 +34,17 @@ class TransactionalTickets:
     def _transact(self, conversation_id: str, change: Change[T]) -> T:  # pragma: no cover - the store's
         """Apply ``change`` to the stored lock atomically; ``None`` as new lock deletes it."""
         raise NotImplementedError
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        """Wait until no live ticket is ahead of ``ticket`` (expired ones are removed while waiting)."""
+        while True:
+            lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]  # LockStore's
+            if lock is None:
+                return self.create_lock(conversation_id)  # type: ignore[attr-defined]
+            if not any(queued.number < ticket and not queued.has_expired() for queued in lock.tickets):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def change(lock: TicketLock | None) -> tuple[TicketLock, int]:

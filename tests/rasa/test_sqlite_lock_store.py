@@ -6,7 +6,6 @@ lets Rasa run several Sanic workers on the embedded defaults.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import multiprocessing
 import uuid
@@ -14,6 +13,12 @@ from pathlib import Path
 
 from rasa.utils.endpoints import EndpointConfig
 from stores.sqlite_lock_store import SQLiteLockStore
+
+from tests.rasa.lock_store_checks import (
+    assert_a_waiter_whose_ticket_expired_behind_a_dead_one_goes_on,
+    assert_holders_are_serialised_and_cleaned_up,
+    assert_threads_get_distinct_tickets,
+)
 
 
 def store_at(path: Path) -> SQLiteLockStore:
@@ -26,11 +31,7 @@ def _tickets_in_process(path: str, conversation: str, count: int) -> list[int]:
 
 
 def test_concurrent_ticket_requests_from_threads_get_distinct_tickets(tmp_path: Path) -> None:
-    store = store_at(tmp_path / "locks.db")
-    conversation = f"test-{uuid.uuid4().hex}"
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        tickets = list(pool.map(lambda _: store.issue_ticket(conversation), range(40)))
-    assert sorted(tickets) == list(range(40))
+    assert_threads_get_distinct_tickets(store_at(tmp_path / "locks.db"))
 
 
 def test_concurrent_ticket_requests_from_processes_get_distinct_tickets(tmp_path: Path) -> None:
@@ -44,23 +45,7 @@ def test_concurrent_ticket_requests_from_processes_get_distinct_tickets(tmp_path
 
 
 def test_lock_serialises_holders_and_cleans_up(tmp_path: Path) -> None:
-    store = store_at(tmp_path / "locks.db")
-    conversation = f"test-{uuid.uuid4().hex}"
-    order: list[str] = []
-
-    async def holder(name: str) -> None:
-        async with store.lock(conversation, wait_time_in_seconds=0.01):
-            order.append(f"{name}-in")
-            await asyncio.sleep(0.05)
-            order.append(f"{name}-out")
-
-    async def main() -> None:
-        await asyncio.gather(holder("a"), holder("b"), holder("c"))
-
-    asyncio.run(main())
-    pairs = [order[i : i + 2] for i in range(0, len(order), 2)]
-    assert all(p[0].endswith("-in") and p[1].endswith("-out") and p[0][0] == p[1][0] for p in pairs)
-    assert store.get_lock(conversation) is None, "the lock is removed when nobody waits"
+    assert_holders_are_serialised_and_cleaned_up(store_at(tmp_path / "locks.db"))
 
 
 def test_a_second_store_on_the_same_file_sees_the_waiting_ticket(tmp_path: Path) -> None:
@@ -72,3 +57,7 @@ def test_a_second_store_on_the_same_file_sees_the_waiting_ticket(tmp_path: Path)
     first.cleanup(conversation, ticket)
     lock = second.get_lock(conversation)
     assert lock is not None and lock.now_serving == ticket + 1
+
+
+def test_a_waiter_whose_ticket_expired_behind_a_dead_one_goes_on(tmp_path: Path) -> None:
+    assert_a_waiter_whose_ticket_expired_behind_a_dead_one_goes_on(store_at(tmp_path / "locks.db"))
