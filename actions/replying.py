@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from dichvucong.assistant.service import Reply
@@ -42,4 +42,13 @@ def send(dispatcher: CollectingDispatcher, reply: Reply, tracker: Tracker | None
     if reply.procedure_code:
         events.append(SlotSet("procedure_code", reply.procedure_code))
     events.append(SlotSet("faq_id", reply.faq_id))
-    return events
+    return events + end_of_turn(tracker)
+
+
+def end_of_turn(tracker: Tracker | None) -> list[dict[str, Any]]:
+    """After an answer outside the status lookup, the bot waits for the citizen: said here,
+    Rasa skips a second policy prediction that could only say ``action_listen`` (the rules
+    resume the lookup form after an answer given in its middle, so there nothing is said)."""
+    if tracker is None or tracker.active_loop_name:
+        return []
+    return [FollowupAction("action_listen")]

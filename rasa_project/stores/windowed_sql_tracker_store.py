@@ -14,8 +14,9 @@ longer than ``window_events`` this store loads:
 All events stay in the database (review, exports and ``GET /conversations/<id>/tracker``
 read them all). A session whose earlier part holds an event that rewrites history (restart,
 rewind, undo, slot reset, or anything unknown) is loaded whole, exactly as Rasa does.
-``save`` appends only the events added since the tracker was loaded, so the window is never
-written twice; the Rasa lock store keeps one message of a conversation at a time.
+``save`` appends only the events added since the tracker was loaded (or, for a conversation
+just found empty, all of them), so the window is never written twice; the Rasa lock store
+keeps one message of a conversation at a time.
 
 Use it in endpoints.yml with ``tracker_store: type: stores.windowed_sql_tracker_store.WindowedSQLTrackerStore``
 and the same ``url`` as Rasa's SQL tracker store. On SQLite it also turns on write-ahead
@@ -24,6 +25,7 @@ logging, so the console can read the tracker database while Rasa writes it.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 from collections.abc import Sequence
@@ -48,6 +50,11 @@ HISTORY_ONLY_EVENTS = frozenset(
 )
 # Events whose latest value is the state they leave.
 LATEST_WINS_EVENTS = frozenset({"slot", "active_loop", "pause", "resume"})
+
+# The conversation this task just looked up and found no event for: the tracker Rasa then
+# creates for it (``get_or_create_tracker``, in the same task) has nothing stored yet. Per
+# task, so a lookup elsewhere never vouches for another task's tracker.
+_FOUND_EMPTY: contextvars.ContextVar[str | None] = contextvars.ContextVar("found_empty", default=None)
 
 Row = tuple[int, str, str | None]  # id, type_name, action_name (the slot's name for "slot")
 
@@ -102,6 +109,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             tracker = self._retrieve_window(sender_id)
         if tracker is not None and not fetch_events_from_all_sessions:
             setattr(tracker, LOADED_EVENTS_ATTRIBUTE, len(tracker.events))
+        _FOUND_EMPTY.set(sender_id if tracker is None else None)
         return tracker
 
     def _retrieve_window(self, sender_id: str) -> DialogueStateTracker | None:
@@ -135,8 +143,12 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the events added since ``tracker`` was loaded (Rasa's rule for other trackers)."""
         loaded = getattr(tracker, LOADED_EVENTS_ATTRIBUTE, None)
-        if loaded is None:
+        if loaded is None and _FOUND_EMPTY.get() == tracker.sender_id:
+            loaded = 0  # a new conversation: every event is new
+        _FOUND_EMPTY.set(None)
+        if loaded is None:  # a tracker built elsewhere: Rasa's rule finds what is new
             await super().save(tracker)
+            setattr(tracker, LOADED_EVENTS_ATTRIBUTE, len(tracker.events))
             return
         await self.stream_events(tracker)
         new_events = list(tracker.events)[loaded:]

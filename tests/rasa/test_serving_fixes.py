@@ -41,3 +41,29 @@ def test_events_are_rebuilt_with_the_same_classes() -> None:
         Event.resolve_by_type("no_such_event")
     slot = Event.from_parameters({"event": "slot", "name": "faq_id", "value": "7"})
     assert isinstance(slot, SlotSet) and slot.value == "7"
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [],
+        [{"event": "slot", "name": "faq_id", "value": None}, {"event": "followup", "name": "action_listen"}],
+        [{"event": "bot", "text": "Xin chào"}, {"event": "action", "name": "action_listen"}],
+        [{"event": "active_loop", "name": None}, {"event": "slot", "name": "requested_slot", "value": None}],
+        [{"event": "slot", "value": "thiếu tên"}],
+        [{"event": "slot", "name": 7, "value": 1}],
+        [{"event": "user", "text": 12}],
+        [{"name": "action_listen"}],
+        [{"event": None}],
+        ["not an event"],
+        [{"event": "session_started"}, {"event": "no_such_event"}],
+    ],
+)
+def test_the_fast_response_check_agrees_with_the_whole_schema(events: list) -> None:
+    """Each event is tried only against its own name's alternative; the verdict is the schema's."""
+    from jsonschema.validators import validator_for
+    from serving.action_results import passes_fast_check
+
+    schema = RemoteAction.action_response_format_spec()
+    response = {"events": events, "responses": []}
+    assert passes_fast_check(response) is validator_for(schema)(schema).is_valid(response)

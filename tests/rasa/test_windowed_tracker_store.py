@@ -121,6 +121,31 @@ def test_saving_a_windowed_tracker_appends_only_the_new_events(database_url: str
     assert full.get_slot("procedure_code") == "1.003"
 
 
+def test_a_new_conversation_is_stored_once_through_rasas_own_wrapper(database_url: str) -> None:
+    """Rasa wraps the store (FailSafeTrackerStore) and creates a new citizen's tracker itself:
+    each of its events is stored exactly once, whatever the number of saves."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    windowed, rasa_store = stores(database_url)
+    wrapped = FailSafeTrackerStore(windowed)
+
+    async def first_two_messages() -> None:
+        for number in (0, 1):
+            tracker = await wrapped.get_or_create_tracker("citizen-new")
+            if number == 0:
+                session_start(tracker)
+            answer_turn(tracker, number)
+            await wrapped.save(tracker)
+
+    run(first_two_messages())
+    full = run(rasa_store.retrieve_full_tracker("citizen-new"))
+    assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["câu hỏi số 0", "câu hỏi số 1"]
+    assert [e.action_name for e in full.events if isinstance(e, ActionExecuted)] == [
+        "action_listen", "action_session_start", "action_listen",
+        "action_answer_procedure", "action_listen", "action_answer_procedure", "action_listen",
+    ]
+
+
 def test_active_form_and_pause_before_the_window_are_kept(tmp_path: Path) -> None:
     windowed, rasa_store = stores(sqlite_url(tmp_path))
     tracker = DialogueStateTracker("citizen-paused", DOMAIN.slots)
