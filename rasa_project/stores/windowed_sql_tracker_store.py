@@ -18,6 +18,13 @@ rewind, undo, slot reset, or anything unknown) is loaded whole, exactly as Rasa 
 just found empty, all of them), so the window is never written twice; the Rasa lock store
 keeps one message of a conversation at a time.
 
+The tracker just saved is kept in memory (the last ``kept_trackers`` conversations) and
+handed to the conversation's next message instead of being read back, when the database
+still holds exactly what was saved (same number of events, same newest id: one small
+indexed query); any write or deletion by another server, the API or retention means a
+normal load. A kept tracker is handed out once, grows to at most twice the window, and is
+never one that spans two sessions, so it holds the state a load would give.
+
 Use it in endpoints.yml with ``tracker_store: type: stores.windowed_sql_tracker_store.WindowedSQLTrackerStore``
 and the same ``url`` as Rasa's SQL tracker store. On SQLite it also turns on write-ahead
 logging, so the console can read the tracker database while Rasa writes it.
@@ -28,16 +35,20 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_EVENTS = 120
+# Trackers kept in memory between a conversation's messages (the most recently saved ones).
+DEFAULT_KEPT_TRACKERS = 256
 LOADED_EVENTS_ATTRIBUTE = "_events_loaded_from_store"
 
 # Events whose effect on the tracker is only history: dropping them before the window
@@ -88,9 +99,15 @@ def window_plan(rows: Sequence[Row], window_events: int) -> tuple[list[int], int
 class WindowedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that loads the start, the state and the last events of a long session."""
 
-    def __init__(self, *args: Any, window_events: int = DEFAULT_WINDOW_EVENTS, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, window_events: int = DEFAULT_WINDOW_EVENTS, kept_trackers: int = DEFAULT_KEPT_TRACKERS,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.window_events = max(20, int(window_events))
+        self.kept_trackers = max(0, int(kept_trackers))
+        # sender id -> (what the database held for it when it was saved, the tracker saved)
+        self._kept: OrderedDict[str, tuple[tuple[int, int | None], DialogueStateTracker]] = OrderedDict()
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool); keep a
             # few open instead, each in write-ahead-log mode.
@@ -106,11 +123,40 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         if fetch_events_from_all_sessions or self.domain is None:
             tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         else:
-            tracker = self._retrieve_window(sender_id)
+            tracker = self._take_kept(sender_id) or self._retrieve_window(sender_id)
         if tracker is not None and not fetch_events_from_all_sessions:
             setattr(tracker, LOADED_EVENTS_ATTRIBUTE, len(tracker.events))
         _FOUND_EMPTY.set(sender_id if tracker is None else None)
         return tracker
+
+    def _stored_mark(self, connection: Any, sender_id: str) -> tuple[int, int | None]:
+        """How many events the database holds for the conversation, and the newest one's id."""
+        columns = self.SQLEvent.__table__.c
+        count, newest = connection.execute(
+            sa.select(sa.func.count(), sa.func.max(columns.id)).where(columns.sender_id == sender_id)
+        ).one()
+        return int(count), newest
+
+    def _take_kept(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker this server saved last for the conversation, if the database still
+        holds exactly what it saved (no other server or tool wrote or deleted since).
+
+        It is handed out once: whoever takes it owns it, and it comes back when saved."""
+        kept = self._kept.pop(sender_id, None)
+        if kept is None:
+            return None
+        with self.engine.connect() as connection:
+            return kept[1] if self._stored_mark(connection, sender_id) == kept[0] else None
+
+    def _keep(self, tracker: DialogueStateTracker, mark: tuple[int, int | None]) -> None:
+        """Keep a just-saved tracker for the conversation's next message; a tracker grown well
+        past the window is let go, so the next load cuts the window again."""
+        if self.kept_trackers == 0 or len(tracker.events) > 2 * self.window_events or _spans_sessions(tracker):
+            return
+        self._kept[tracker.sender_id] = (mark, tracker)
+        self._kept.move_to_end(tracker.sender_id)
+        while len(self._kept) > self.kept_trackers:
+            self._kept.popitem(last=False)
 
     def _retrieve_window(self, sender_id: str) -> DialogueStateTracker | None:
         events_table = self.SQLEvent.__table__
@@ -142,6 +188,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the events added since ``tracker`` was loaded (Rasa's rule for other trackers)."""
+        self._kept.pop(tracker.sender_id, None)
         loaded = getattr(tracker, LOADED_EVENTS_ATTRIBUTE, None)
         if loaded is None and _FOUND_EMPTY.get() == tracker.sender_id:
             loaded = 0  # a new conversation: every event is new
@@ -152,23 +199,38 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         new_events = list(tracker.events)[loaded:]
-        if new_events:
-            rows = []
-            for event in new_events:
-                data = event.as_dict()
-                rows.append(
-                    {
-                        "sender_id": tracker.sender_id,
-                        "type_name": event.type_name,
-                        "timestamp": data.get("timestamp"),
-                        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
-                        "action_name": data.get("name"),
-                        "data": json.dumps(data),
-                    }
-                )
-            with self.engine.begin() as connection:
-                connection.execute(self.SQLEvent.__table__.insert(), rows)
+        with self.engine.begin() as connection:
+            if new_events:
+                connection.execute(self.SQLEvent.__table__.insert(), self._rows(tracker.sender_id, new_events))
+            mark = self._stored_mark(connection, tracker.sender_id)
         setattr(tracker, LOADED_EVENTS_ATTRIBUTE, len(tracker.events))
+        self._keep(tracker, mark)
+
+    @staticmethod
+    def _rows(sender_id: str, new_events: list[Any]) -> list[dict[str, Any]]:
+        """The events table's rows for ``new_events``, as Rasa's SQL store writes them."""
+        rows = []
+        for event in new_events:
+            data = event.as_dict()
+            rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
+        return rows
+
+
+def _spans_sessions(tracker: DialogueStateTracker) -> bool:
+    """A session started after the tracker's first events: a load would start there."""
+    for index, event in enumerate(tracker.events):
+        if index > 1 and isinstance(event, SessionStarted):
+            return True
+    return False
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -146,6 +146,45 @@ def test_a_new_conversation_is_stored_once_through_rasas_own_wrapper(database_ur
     ]
 
 
+def test_two_servers_taking_turns_each_see_the_others_messages(database_url: str) -> None:
+    """Each server keeps the tracker it saved; the other's write makes it read the database."""
+    first, rasa_store = stores(database_url)
+    second = WindowedSQLTrackerStore(domain=DOMAIN, host=database_url, window_events=40)
+    tracker = DialogueStateTracker("citizen-two-servers", DOMAIN.slots)
+    session_start(tracker)
+    run(rasa_store.save(tracker))
+
+    for number in range(6):
+        server = (first, second)[number % 2]
+        loaded = run(server.retrieve("citizen-two-servers"))
+        assert loaded.get_slot("procedure_code") == (None if number == 0 else f"1.00{(number - 1) % 7}")
+        answer_turn(loaded, number)
+        run(server.save(loaded))
+    # the same server twice in a row: its kept tracker, still what the database holds
+    again = run(second.retrieve("citizen-two-servers"))
+    assert again.get_slot("procedure_code") == "1.005"
+    answer_turn(again, 6)
+    run(second.save(again))
+
+    full = run(rasa_store.retrieve("citizen-two-servers"))
+    assert [e.text for e in full.events if isinstance(e, UserUttered)] == [f"câu hỏi số {n}" for n in range(7)]
+    assert run(first.retrieve("citizen-two-servers")).get_slot("procedure_code") == "1.006"
+
+
+def test_a_kept_tracker_is_not_used_after_its_events_were_deleted(tmp_path: Path) -> None:
+    """Retention (or an official's erasure) deletes events: the next message reads the database."""
+    windowed, rasa_store = stores(sqlite_url(tmp_path))
+    tracker = DialogueStateTracker("citizen-erased", DOMAIN.slots)
+    session_start(tracker)
+    run(rasa_store.save(tracker))
+    loaded = run(windowed.retrieve("citizen-erased"))
+    answer_turn(loaded, 1)
+    run(windowed.save(loaded))
+    with sa.create_engine(sqlite_url(tmp_path)).begin() as connection:
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'citizen-erased'"))
+    assert run(windowed.retrieve("citizen-erased")) is None
+
+
 def test_active_form_and_pause_before_the_window_are_kept(tmp_path: Path) -> None:
     windowed, rasa_store = stores(sqlite_url(tmp_path))
     tracker = DialogueStateTracker("citizen-paused", DOMAIN.slots)
