@@ -11,7 +11,6 @@ from __future__ import annotations
 from serving.action_failures import ask_to_retry_failed_actions
 from serving.action_results import compile_action_result_check
 from serving.event_types import remember_event_types
-from serving.garbage_collection import freeze_after_model_load
 from serving.http_sessions import keep_endpoint_sessions
 
 
@@ -21,4 +20,3 @@ def apply_fixes() -> None:
     remember_event_types()
     keep_endpoint_sessions()
     ask_to_retry_failed_actions()
-    freeze_after_model_load()
