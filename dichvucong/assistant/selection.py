@@ -10,6 +10,11 @@ what each unit *covers* of the question — the IDF-weighted share of its conten
   carries words the procedure does not: an FAQ that covers those extra words is preferred.
   When that FAQ is certain it is the answer; when it is not, the procedure's answer comes
   with up to three "Câu hỏi liên quan" buttons, the best FAQ candidates.
+* An FAQ whose own question asks another aspect ("… thì sửa thế nào?") than the citizen
+  ("… mất mấy ngày") does not win by containing more of the question or its extra words:
+  it answers a different question about the same procedure.
+* A long story can leave even the right procedure under the answer bar (its own words are
+  in no unit); an FAQ ranked below that procedure must still beat it.
 * Procedures whose scores are too close to tell apart are offered as a choice (the caller
   adds a distinguishing detail to near-identical names), never picked silently.
 * A unit that covers too little of the question (a topic the catalogue does not have, such
@@ -25,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from dichvucong.assistant.aspects import detect_aspects
 from dichvucong.search.index import SearchHit
 
 #: A procedure below this 0–1 search confidence is not a candidate (settings may raise it).
@@ -171,6 +177,28 @@ def procedure_candidates(
     return [best, *rivals]
 
 
+def _best_below_bar(hits: list[SearchHit], min_score: float) -> SearchHit | None:
+    """The best procedure with content that contains at least as much of the question as an
+    FAQ must (``FAQ_MIN_COVERAGE``), though less than ``MIN_ANSWER_COVERAGE``."""
+    return next(
+        (
+            h for h in hits
+            if h.type == "procedure" and h.score >= min_score and _has_content(h) and h.coverage >= FAQ_MIN_COVERAGE
+        ),
+        None,
+    )
+
+
+def asks_another_aspect(faq: SearchHit, aspects: Iterable[str]) -> bool:
+    """The citizen asks one aspect (the time) and the FAQ's own question another (the place):
+    that FAQ answers a different question about the same procedure."""
+    asked = set(aspects) - {"overview"}
+    if not asked:
+        return False
+    faq_aspects = {a.value for a in detect_aspects(faq.title)} - {"overview"}
+    return bool(faq_aspects) and not (asked & faq_aspects)
+
+
 def _has_content(hit: SearchHit) -> bool:
     """False for a bare catalogue name (a national list entry with nothing but a name)."""
     return len(hit.aspects) > 1
@@ -195,6 +223,12 @@ def select_answer(
         procedures = []  # a follow-up that only shares words with another procedure
     faqs = [h for h in hits if h.type == "faq" and h.coverage >= FAQ_MIN_COVERAGE]  # in search order
 
+    # A long story about a procedure leaves even the right procedure below
+    # MIN_ANSWER_COVERAGE (the story's own words are in no unit). It is not an answer on its
+    # own then, but an FAQ the search ranks below it must still beat it to be chosen.
+    below_bar = None if procedures or current_code or not faqs else _best_below_bar(hits, min_procedure_score)
+    if below_bar is not None and hits.index(below_bar) < hits.index(faqs[0]):
+        procedures = [below_bar]
     if procedures:
         base_code, base_terms = procedures[0].code, procedures[0].terms
     elif current_code:
@@ -211,7 +245,8 @@ def select_answer(
     if best is not None:
         lead = best.coverage - base_coverage
         covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
-        says_the_extra = specific and covers_extra
+        other_aspect = asks_another_aspect(best, aspects)
+        says_the_extra = specific and covers_extra and not other_aspect
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra
         outranks = (
             bool(procedures)
@@ -224,7 +259,8 @@ def select_answer(
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
         # that contains about as much of the question.
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
-        if base_code is None or lead >= FAQ_COVERAGE_MARGIN or says_the_extra or named or outranks or bare:
+        contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
+        if base_code is None or contains_more or says_the_extra or named or outranks or bare:
             certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
             related = [] if certain else faqs[1 : MAX_RELATED + 1]
             return Selection(Decision.FAQ, faq=best, related=related)

@@ -36,6 +36,12 @@ TABLE: list[tuple[str, str | None, str]] = [
     # "đăng ký hộ kinh doanh" is registering a new one, not a choice with changing one.
     ("dang ky ho kinh doanh can giay to gi", "ask_documents", "procedure:2.000720:documents"),
     ("giấy đăng ký kết hôn bao lâu thì lấy được", "ask_processing_time", "procedure:1.000894:time"),
+    # A story around a generic question leaves the procedure under the answer bar; an FAQ
+    # ranked below it that only shares the story's words (or answers another aspect) does
+    # not take its place.
+    ("ông em mới mất tuần trước, làm giấy chứng tử bao lâu thì có", "ask_processing_time", "procedure:1.000656:time"),
+    # An FAQ whose own question asks another aspect (how to correct it) does not answer "how long".
+    ("sửa tên đệm trong giấy khai sinh của con thì mất mấy ngày", "ask_processing_time", "procedure:1.004859:time"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
