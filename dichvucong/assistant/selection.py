@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from dichvucong.assistant.aspects import detect_aspects
+from dichvucong.search.analyzer import is_pair
 from dichvucong.search.index import SearchHit
 
 #: A procedure below this 0–1 search confidence is not a candidate (settings may raise it).
@@ -71,9 +72,15 @@ RIVAL_NAME_MATCH_GAP = 0.1
 #: With a procedure in context, another procedure replaces it only when its name is said.
 SWITCH_MIN_NAME_MATCH = 0.25
 #: A message NLU called out of scope is still answered when the catalogue clearly holds it:
-#: the unit must contain this share of the question, which must have this many terms.
+#: the unit must contain this share of the question, which must have this many terms, and at
+#: least one of the question's syllable pairs (a compound such as "căn cước"): single
+#: syllables shared by accident ("kể chuyện" with "… kể cả …") are not a topic.
 OUT_OF_SCOPE_MIN_COVERAGE = 0.55
 OUT_OF_SCOPE_MIN_TERMS = 3
+#: ... or, for a long story, this many of its syllable pairs and this share of its weight
+#: ("vừa bị rơi mất căn cước, việc đầu tiên cần làm là gì": "mất thẻ", "thẻ căn", "căn cước").
+OUT_OF_SCOPE_STORY_PAIRS = 3
+OUT_OF_SCOPE_STORY_COVERAGE = 0.35
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
 
@@ -87,7 +94,8 @@ def looks_administrative(question: Question, hits: list[SearchHit]) -> bool:
     """True when the message shares real content with some procedure or FAQ."""
     if len({t for t in question.terms if question.known(t)}) < OUT_OF_SCOPE_MIN_TERMS:
         return False
-    return any(h.coverage >= ADMINISTRATIVE_MIN_COVERAGE for h in hits)
+    pairs = {t for t in question.terms if is_pair(t)}
+    return any(h.coverage >= ADMINISTRATIVE_MIN_COVERAGE and pairs & h.terms for h in hits)
 
 
 def clearly_in_catalogue(question: Question, selection: Selection) -> bool:
@@ -95,7 +103,10 @@ def clearly_in_catalogue(question: Question, selection: Selection) -> bool:
     unit = selection.faq if selection.decision is Decision.FAQ else selection.procedure
     if unit is None or len(set(question.terms)) < OUT_OF_SCOPE_MIN_TERMS:
         return False
-    return unit.coverage >= OUT_OF_SCOPE_MIN_COVERAGE
+    shared_pairs = {t for t in question.terms if is_pair(t) and t in unit.terms}
+    if unit.coverage >= OUT_OF_SCOPE_MIN_COVERAGE and shared_pairs:
+        return True
+    return len(shared_pairs) >= OUT_OF_SCOPE_STORY_PAIRS and unit.coverage >= OUT_OF_SCOPE_STORY_COVERAGE
 
 
 class Decision(str, Enum):

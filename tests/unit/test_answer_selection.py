@@ -157,3 +157,21 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
     service = _with_national_names(tmp_path, {"9.000003": "Thủ tục đăng ký kết hôn có yếu tố nước ngoài"})
     reply = service.answer_question("đăng ký kết hôn với người nước ngoài ở đâu", "ask_place")
     assert reply.kind == "faq" and reply.faq_id == "faq-012", reply.text[:200]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # Small talk NLU called out of scope that shares only single syllables with a unit
+        # ("kể" of "kể cả", "thích" repaired to "tích" of "án tích") keeps the scope reply.
+        ("kể chuyện ma đi", "out_of_scope"),
+        ("bạn thích ăn gì", "out_of_scope"),
+        # A story NLU called out of scope that is plainly about an FAQ is answered.
+        ("tạm trú của tôi tuần sau là hết hạn rồi, muốn gia hạn thì làm sao", "faq:faq-154"),
+        ("hôm qua tôi đánh rơi mất căn cước ngoài chợ, giờ phải làm gì trước", "faq:faq-040"),
+    ],
+)
+def test_out_of_scope_is_answered_only_when_a_unit_plainly_holds_it(
+    assistant: AssistantService, message: str, expected: str
+) -> None:
+    assert unit_of(assistant.answer_out_of_scope(message)) == expected
