@@ -33,6 +33,7 @@ from enum import Enum
 from dichvucong.assistant.aspects import detect_aspects
 from dichvucong.search.analyzer import is_pair
 from dichvucong.search.index import SearchHit
+from dichvucong.text.normalize import fold
 
 #: A procedure below this 0–1 search confidence is not a candidate (settings may raise it).
 PROCEDURE_MIN_SCORE = 0.4
@@ -200,14 +201,24 @@ def _best_below_bar(hits: list[SearchHit], min_score: float) -> SearchHit | None
     )
 
 
-def asks_another_aspect(faq: SearchHit, aspects: Iterable[str]) -> bool:
+def asks_another_aspect(faq: SearchHit, aspects: Iterable[str], yes_no: bool = False) -> bool:
     """The citizen asks one aspect (the time) and the FAQ's own question another (the place):
-    that FAQ answers a different question about the same procedure."""
+    that FAQ answers a different question about the same procedure. A citizen's yes-or-no
+    question ("… được không?") also asks whether, whatever aspect its words name."""
     asked = set(aspects) - {"overview"}
+    if yes_no:
+        asked.add("conditions")
     if not asked:
         return False
     faq_aspects = {a.value for a in detect_aspects(faq.title)} - {"overview"}
+    if not faq_aspects and is_yes_no(faq.title):
+        faq_aspects = {"conditions"}  # "… có được …không?" answers whether, not what or how long
     return bool(faq_aspects) and not (asked & faq_aspects)
+
+
+def is_yes_no(question: str) -> bool:
+    """True for a question answered by yes or no ("… có phải đăng ký không?")."""
+    return fold(question).rstrip(" ?.!").endswith(("khong", " ko", " k"))
 
 
 def _has_content(hit: SearchHit) -> bool:
@@ -222,12 +233,14 @@ def select_answer(
     current_code: str | None = None,
     aspects: Iterable[str] = (),
     min_procedure_score: float = PROCEDURE_MIN_SCORE,
+    yes_no: bool = False,
 ) -> Selection:
     """Decide the answer for ``question`` from the ranked ``hits``.
 
     ``aspects`` are what the citizen asks about the procedure (documents, fee…).
     ``current_code``/``current_terms`` describe the procedure already being discussed: a
-    follow-up that names no other procedure stays on it.
+    follow-up that names no other procedure stays on it. ``yes_no``: the citizen asked a
+    yes-or-no question.
     """
     procedures = procedure_candidates(hits, aspects, min_procedure_score)
     if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
@@ -256,7 +269,7 @@ def select_answer(
     if best is not None:
         lead = best.coverage - base_coverage
         covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
-        other_aspect = asks_another_aspect(best, aspects)
+        other_aspect = asks_another_aspect(best, aspects, yes_no)
         says_the_extra = specific and covers_extra and not other_aspect
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra
         outranks = (

@@ -27,6 +27,7 @@ from dichvucong.assistant.selection import (
     Question,
     Selection,
     clearly_in_catalogue,
+    is_yes_no,
     looks_administrative,
     select_answer,
 )
@@ -189,6 +190,7 @@ class AssistantService:
             current_code=current_code,
             aspects=[a.value for a in aspects],
             min_procedure_score=self._settings.search_min_confidence,
+            yes_no=is_yes_no(question),
         )
 
     def _names_something(self, question: str) -> bool:

@@ -42,6 +42,10 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("ông em mới mất tuần trước, làm giấy chứng tử bao lâu thì có", "ask_processing_time", "procedure:1.000656:time"),
     # An FAQ whose own question asks another aspect (how to correct it) does not answer "how long".
     ("sửa tên đệm trong giấy khai sinh của con thì mất mấy ngày", "ask_processing_time", "procedure:1.004859:time"),
+    # A yes-or-no FAQ ("… giờ làm được không?") answers whether, not the steps asked for;
+    # a yes-or-no question from the citizen may still get one, whatever aspect NLU saw.
+    ("cach lam khai tu cho ong nhu the nao", "ask_steps", "procedure:1.000656:steps"),
+    ("không về quê được thì làm khai sinh cho con ở nơi đang thuê trọ được không", "ask_place", "faq:faq-105"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
