@@ -42,7 +42,9 @@ class ValidateStatusLookupForm(FormValidationAction):
     def validate_application_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        result = status_dialogue().read_code(str(slot_value or ""))
+        if slot_value is None:  # nothing given yet (the lookup just started): the form asks for it
+            return {"application_code": None}
+        result = status_dialogue().read_code(str(slot_value))
         if result.reply is not None:
             _utter(dispatcher, result.reply)
         return {"application_code": result.code}
@@ -50,7 +52,9 @@ class ValidateStatusLookupForm(FormValidationAction):
     def validate_phone_last4(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        result = status_dialogue().read_digits(str(slot_value or ""))
+        if slot_value is None:  # nothing given yet: the form asks for the digits when it is their turn
+            return {"phone_last4": None}
+        result = status_dialogue().read_digits(str(slot_value))
         if result.reply is not None:
             _utter(dispatcher, result.reply)
         slots: dict[str, Any] = {"phone_last4": result.phone_last4}

@@ -43,7 +43,9 @@ def test_code_in_the_question_then_digits(stack: StackConfig) -> None:
 
 def test_lookup_from_scratch_with_wrong_format_and_lower_case_code(stack: StackConfig) -> None:
     person = citizen(stack)
-    assert "mã hồ sơ" in person.text("tra cứu hồ sơ")
+    start = person.text("tra cứu hồ sơ")
+    assert "mã hồ sơ" in start
+    assert "số điện thoại" not in start and "chưa thấy mã" not in start  # only the question for the code
     help_text = person.text("mã của tôi là H51-123")
     assert "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in help_text
     assert "4 số cuối" in person.text(NEEDS_DOCUMENTS.lower().replace("-", " - "))
