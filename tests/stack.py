@@ -35,6 +35,8 @@ CHANNELS_OFF = {
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: How often ``wait_until`` looks again (the wait itself ends on the condition or the deadline).
+POLL_SECONDS = 0.1
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
@@ -48,7 +50,7 @@ def wait_until(condition: Callable[[], Any], timeout: float = 60.0, what: str = 
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+        time.sleep(POLL_SECONDS)
 
 
 def require_postgres_and_redis() -> str:

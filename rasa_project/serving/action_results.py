@@ -38,8 +38,7 @@ class ResponseChecks:
     without_event_alternatives: Any  # the schema with each event checked as an object only
     alternatives_by_event: dict[str, tuple[Any, ...]]
     alternatives_without_name: tuple[Any, ...]  # tried for every event (none in Rasa 3.6)
-    all_alternatives: tuple[Any, ...]
-    by_event_name: bool  # False if the schema is not one alternative per event name
+    all_alternatives: tuple[Any, ...]  # empty if the schema has no per-event alternatives
 
 
 @lru_cache(maxsize=1)
@@ -71,14 +70,13 @@ def response_checks() -> ResponseChecks:
         alternatives_by_event={name: tuple(checks) for name, checks in by_event.items()},
         alternatives_without_name=tuple(unnamed),
         all_alternatives=tuple(every),
-        by_event_name=bool(every),
     )
 
 
 def passes_fast_check(result: Any) -> bool:
     """True when ``result`` is valid; False means "check it against the whole schema"."""
     checks = response_checks()
-    if not checks.by_event_name:
+    if not checks.all_alternatives:
         return checks.whole.is_valid(result)
     if not checks.without_event_alternatives.is_valid(result):
         return False

@@ -226,11 +226,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
 
 
 def _spans_sessions(tracker: DialogueStateTracker) -> bool:
-    """A session started after the tracker's first events: a load would start there."""
-    for index, event in enumerate(tracker.events):
-        if index > 1 and isinstance(event, SessionStarted):
-            return True
-    return False
+    """More than one session start: a load would begin at the last one."""
+    return sum(1 for event in tracker.events if isinstance(event, SessionStarted)) > 1
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -171,6 +171,23 @@ def test_two_servers_taking_turns_each_see_the_others_messages(database_url: str
     assert run(first.retrieve("citizen-two-servers")).get_slot("procedure_code") == "1.006"
 
 
+def test_a_new_session_is_read_back_without_the_previous_one(database_url: str) -> None:
+    """A tracker in which a second session started is not kept: the next message sees the
+    new session only, as a load from the database gives it."""
+    windowed, rasa_store = stores(database_url)
+    tracker = DialogueStateTracker("citizen-two-sessions", DOMAIN.slots)
+    session_start(tracker)
+    answer_turn(tracker, 1)
+    run(rasa_store.save(tracker))
+    loaded = run(windowed.retrieve("citizen-two-sessions"))
+    session_start(loaded)  # the session expired: Rasa starts a new one in the same tracker
+    answer_turn(loaded, 2)
+    run(windowed.save(loaded))
+
+    again = run(windowed.retrieve("citizen-two-sessions"))
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["câu hỏi số 2"]
+
+
 def test_a_kept_tracker_is_not_used_after_its_events_were_deleted(tmp_path: Path) -> None:
     """Retention (or an official's erasure) deletes events: the next message reads the database."""
     windowed, rasa_store = stores(sqlite_url(tmp_path))
