@@ -44,6 +44,10 @@ MIN_ANSWER_COVERAGE = 0.5
 #: An FAQ (its question, other phrasings and tags) must contain at least this share: FAQ
 #: questions are shorter than citizens' stories, so less is asked of them.
 FAQ_MIN_COVERAGE = 0.3
+#: ... and the citizen must have said at least this share of the FAQ's own question (or one
+#: of its phrasings): an FAQ about something else that shares a few words ("bệnh viện tỉnh"
+#: for "thư viện tỉnh") is not the answer.
+FAQ_MIN_NAME_MATCH = 0.25
 #: An FAQ that contains this much more of the question than the procedure is the answer.
 FAQ_COVERAGE_MARGIN = 0.1
 #: Share of the question's weight the procedure does not contain above which the question is
@@ -245,7 +249,9 @@ def select_answer(
     procedures = procedure_candidates(hits, aspects, min_procedure_score)
     if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
         procedures = []  # a follow-up that only shares words with another procedure
-    faqs = [h for h in hits if h.type == "faq" and h.coverage >= FAQ_MIN_COVERAGE]  # in search order
+    faqs = [
+        h for h in hits if h.type == "faq" and h.coverage >= FAQ_MIN_COVERAGE and h.name_match >= FAQ_MIN_NAME_MATCH
+    ]  # in search order
 
     # A long story about a procedure leaves even the right procedure below
     # MIN_ANSWER_COVERAGE (the story's own words are in no unit). It is not an answer on its
@@ -280,11 +286,22 @@ def select_answer(
             and bool(extra)
             and _share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
         )
+        # The search ranks the FAQ above the procedure, it contains at least as much of the
+        # question, and the question says more than the procedure ("… mà một người bận không
+        # về được thì sao" is the FAQ on both partners attending): the FAQ was asked. A
+        # generic question adds nothing to the procedure, so it keeps the procedure.
+        ranked_first = (
+            bool(procedures)
+            and hits.index(best) < hits.index(procedures[0])
+            and lead >= 0
+            and bool(extra)
+            and not other_aspect
+        )
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
         # that contains about as much of the question.
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
-        if base_code is None or contains_more or says_the_extra or named or outranks or bare:
+        if base_code is None or contains_more or says_the_extra or named or outranks or bare or ranked_first:
             certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
             related = [] if certain else faqs[1 : MAX_RELATED + 1]
             return Selection(Decision.FAQ, faq=best, related=related)

@@ -10,9 +10,10 @@ procedure, so they are stop words here.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from dichvucong.search.synonyms import Canonicalizer
-from dichvucong.text.normalize import fold
+from dichvucong.text.normalize import normalize_text, strip_accents
 
 STOPWORDS: frozenset[str] = frozenset(
     ["a", "ah", "ak", "ba", "ban", "bao", "bay", "be", "bi", "biet", "bo", "buoc", "cac", "cach", "cai", "can", "cang", "cha", "chi", "chiu", "cho", "chu", "chua", "co", "con", "cua", "cuoi", "da", "dau", "day", "de", "den", "deu", "di", "dia", "diem", "do", "doi", "du", "duoc", "gi", "gio", "giup", "hay", "het", "hien", "hoi", "ha", "hom", "hu", "khi", "khoang", "kia", "ko", "khong", "la", "lai", "lam", "lau", "len", "le", "luc", "ma", "may", "minh", "moi", "mot", "muon", "nao", "nay", "ne", "neu", "ngay", "nhe", "nhi", "nhieu", "nhu", "nhung", "no", "noi", "nop", "o", "oi", "ong", "phai", "phi", "qua", "ra", "rang", "rat", "roi", "sao", "se", "sau", "so", "sang", "ta", "tai", "tam", "the", "theo", "thi", "thoi", "thu", "thuc", "thuong", "ti", "tien", "tinh", "to", "toi", "tra", "trong", "tu", "tuc", "va", "vao", "vay", "ve", "vi", "viec", "voi", "xin", "xong", "y", "gium", "dum", "hoac", "cung", "ho"]
@@ -59,38 +60,134 @@ def _question_pattern() -> re.Pattern[str]:
 _QUESTION_PHRASES = _question_pattern()
 
 
+#: Accented readings that are content words although their folded form is a stop word or
+#: a pair breaker: "thẻ" (card) folds to "the" like "thế" (so), "máy" (xe máy) to "may" like
+#: "mấy" (how many), "bản" (bản sao) to "ban" like "bạn" (you). When the text carries its
+#: diacritics, these count as content and pair with their neighbours ("thư viện", "trích
+#: lục", "mã số"); without diacritics the folded reading is ambiguous and stays a stop word.
+CONTENT_READINGS: frozenset[str] = frozenset(
+    ["bà", "bản", "bán", "bố", "căn", "cán", "chủ", "chữ", "cơ", "dấu", "địa", "đề", "đẻ", "đền", "đỏ", "đổi",
+     "hộ", "lẻ", "lễ", "lục", "mã", "máy", "nợ", "số", "sổ", "sở", "tài", "tạm", "thẻ", "thư", "thú", "tỉnh",
+     "tình", "tội", "tờ", "tư", "tử", "vé", "vẽ", "ví", "vị"]
+)
+
+#: Suffix of a folded syllable read as content from its diacritics ("the" + CONTENT_MARK for
+#: "thẻ"), and of one whose folded form is a stop word typed without diacritics (ambiguous).
+CONTENT_MARK = "\u2020"
+AMBIGUOUS_MARK = "\u2021"
+
 # Punctuation ends a phrase: no syllable pair is formed across it ("khai sinh, kết hôn").
 _SEGMENT_BREAKS = re.compile(r"[.,;:!?|()\[\]/\n\r\t\\\"“”]+")
+_FUNCTION_FORMS = STOPWORDS | PAIR_BREAKERS
+
+
+def _mark(folded: str, accented: str) -> str:
+    """``folded`` with the mark its accented reading calls for (see ``CONTENT_MARK``)."""
+    if folded not in _FUNCTION_FORMS:
+        return folded
+    if accented in CONTENT_READINGS:
+        return folded + CONTENT_MARK
+    return folded + AMBIGUOUS_MARK if accented == folded else folded
+
+
+def plain(syllable: str) -> str:
+    """A syllable without its reading mark."""
+    return syllable.rstrip(CONTENT_MARK + AMBIGUOUS_MARK)
+
+
+def _word_spans(joined: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Character spans over single-spaced words as word spans [first, last)."""
+    starts = [0] + [i + 1 for i, ch in enumerate(joined) if ch == " "]
+    result = []
+    for start, end, replacement in spans:
+        first = bisect_right(starts, start) - 1
+        last = bisect_right(starts, max(end - 1, start))
+        result.append((first, last, replacement))
+    return result
+
+
+def _marked_words(segment: str, synonyms: Canonicalizer | None) -> list[str]:
+    """Folded, marked words of one phrase, synonyms made canonical, question phrases as "|"."""
+    accented = normalize_text(segment).split()
+    words = [_mark(strip_accents(a), a) for a in accented]
+    if synonyms is not None and words:
+        joined = " ".join(plain(w) for w in words)
+        replaced: list[str] = []
+        position = 0
+        for first, last, canonical in _word_spans(joined, synonyms.spans(joined)):
+            replaced.extend(words[position:first])
+            replaced.extend(_mark(f, a) for f, a in zip(canonical.split(), synonyms.accented(canonical).split(), strict=False))
+            position = last
+        replaced.extend(words[position:])
+        words = replaced
+    if words:
+        joined = " ".join(plain(w) for w in words)
+        cut: list[str] = []
+        position = 0
+        for first, last, _ in _word_spans(joined, [(m.start(), m.end(), "") for m in _QUESTION_PHRASES.finditer(joined)]):
+            cut.extend(words[position:first])
+            cut.append("|")
+            position = last
+        cut.extend(words[position:])
+        words = cut
+    return words
 
 
 def syllables_of(text: str, synonyms: Canonicalizer | None = None) -> list[str]:
     """Folded syllables of ``text``, synonyms made canonical, question phrases removed
-    (they mark a break)."""
+    (they mark a break). A syllable whose folded form is a stop word carries a mark for how
+    its diacritics read it (see ``CONTENT_MARK``)."""
     result: list[str] = []
     for segment in _SEGMENT_BREAKS.split(text):
-        folded = fold(segment)
-        if synonyms is not None:
-            folded = synonyms.apply(folded)
-        folded = _QUESTION_PHRASES.sub(" | ", folded)
-        if result and folded.strip():
+        words = _marked_words(segment, synonyms)
+        if result and words:
             result.append("|")
-        result.extend(folded.split())
+        result.extend(words)
     return result
 
 
-def terms(syllables: list[str]) -> list[str]:
-    """Search terms of a syllable sequence: content syllables and neighbouring pairs."""
+def _is_content(syllable: str) -> bool:
+    return syllable.endswith(CONTENT_MARK) or (plain(syllable) not in STOPWORDS)
+
+
+def _pairs_with(syllable: str) -> bool:
+    return syllable.endswith(CONTENT_MARK) or (plain(syllable) not in PAIR_BREAKERS)
+
+
+def terms(syllables: list[str], content_pairs: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Search terms of a syllable sequence: content syllables and neighbouring pairs.
+
+    ``content_pairs`` are pairs the index formed from content readings ("xe_may" from "xe
+    máy"): a question typed without diacritics still forms them ("xe may"), and only them.
+    A stop word typed without diacritics next to a content reading pairs with it ("bản sao").
+    """
     result: list[str] = []
     for index, syllable in enumerate(syllables):
         if syllable == "|":
             continue
-        if syllable not in STOPWORDS and len(syllable) > 1:
-            result.append(syllable)
+        bare = plain(syllable)
+        if _is_content(syllable) and len(bare) > 1:
+            result.append(bare)
         if index + 1 < len(syllables):
             nxt = syllables[index + 1]
-            if syllable not in PAIR_BREAKERS and nxt not in PAIR_BREAKERS and "|" not in (syllable, nxt):
-                result.append(f"{syllable}_{nxt}")
+            if nxt == "|":
+                continue
+            pair = f"{bare}_{plain(nxt)}"
+            if _pairs_with(syllable) and _pairs_with(nxt):
+                result.append(pair)
+            elif all(_pairs_with(s) or s.endswith(AMBIGUOUS_MARK) for s in (syllable, nxt)) and (
+                CONTENT_MARK in syllable + nxt or pair in content_pairs
+            ):
+                # "bản sao": a content reading pairs with a neighbour typed without marks;
+                # "ban sao" typed without any forms the pair the index knows.
+                result.append(pair)
     return result
+
+
+def breaks_by_fold(pair: str) -> bool:
+    """True for a pair the folded rules alone would not form ("xe_may"): it comes from a
+    content reading."""
+    return any(part in PAIR_BREAKERS for part in pair.split("_"))
 
 
 def is_pair(term: str) -> bool:

@@ -11,7 +11,7 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from dichvucong.search.analyzer import STOPWORDS, analyze, is_pair, syllables_of, terms
+from dichvucong.search.analyzer import STOPWORDS, analyze, breaks_by_fold, is_pair, plain, syllables_of, terms
 from dichvucong.search.rerank import FaqReranker, FaqSource, Phrasing, RerankQuery, char_grams
 from dichvucong.search.synonyms import Canonicalizer
 
@@ -98,6 +98,9 @@ class SearchIndex:
             self._retrievable.update(doc_terms)
         self._by_key = {(doc.type, doc.code): i for i, doc in enumerate(docs)}
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
+        # Pairs formed from content readings ("xe_may" from "xe máy"): a question typed
+        # without diacritics forms these too.
+        self._content_pairs = frozenset(t for ts in self._doc_terms for t in ts if is_pair(t) and breaks_by_fold(t))
         self._vocabulary_set = set(self._vocabulary)
         n_docs = max(len(docs), 1)
         doc_freq: dict[str, int] = {}
@@ -185,7 +188,8 @@ class SearchIndex:
         repaired: list[str] = []
         for syllable in syllables:
             if (
-                syllable in self._vocabulary_set
+                syllable != plain(syllable)
+                or syllable in self._vocabulary_set
                 or syllable in STOPWORDS
                 or len(syllable) < 5
                 or not syllable.isalpha()
@@ -209,7 +213,7 @@ class SearchIndex:
 
     def query_terms(self, query: str) -> list[str]:
         """The terms a query is searched with, after repair and synonyms."""
-        return terms(self.repair(syllables_of(query, self.synonyms)))
+        return terms(self.repair(syllables_of(query, self.synonyms)), self._content_pairs)
 
     def terms_of(self, doc_type: DocType, code: str) -> frozenset[str]:
         """Every term of one indexed item (empty when it is not indexed)."""

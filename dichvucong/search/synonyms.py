@@ -13,34 +13,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from dichvucong.text.normalize import fold
+from dichvucong.text.normalize import fold, normalize_text
 
 
 @dataclass(frozen=True)
 class Canonicalizer:
-    """Replaces every known phrase by its canonical form (folded text in, folded text out)."""
+    """Replaces every known phrase by its canonical form (folded text in, folded text out).
+
+    ``accented_of`` keeps each canonical phrase as officials wrote it (lower case, with its
+    diacritics), so the analyser can still tell "thẻ" from "thế" in a replaced phrase.
+    """
 
     pattern: re.Pattern[str] | None
     canonical_of: dict[str, str]
+    accented_of: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_groups(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Canonicalizer:
         """Build from ``(canonical, variants)`` pairs; later groups never steal a phrase."""
         canonical_of: dict[str, str] = {}
+        accented_of: dict[str, str] = {}
         for canonical, variants in groups:
             folded_canonical = " ".join(fold(canonical).split())
             if not folded_canonical:
                 continue
+            accented_of.setdefault(folded_canonical, normalize_text(canonical))
             for phrase in (canonical, *variants):
                 folded = " ".join(fold(phrase).split())
-                if folded and folded != folded_canonical and folded not in canonical_of:
+                if folded and folded not in canonical_of:
+                    # The canonical phrase maps to itself, so a shorter phrase of another
+                    # group never rewrites it ("giấy báo tử" stays, "báo tử" alone does not).
                     canonical_of[folded] = folded_canonical
         if not canonical_of:
             return cls(None, {})
         alternation = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(canonical_of, key=len, reverse=True))
-        return cls(re.compile(rf"(?<![\w])({alternation})(?![\w])"), canonical_of)
+        return cls(re.compile(rf"(?<![\w])({alternation})(?![\w])"), canonical_of, accented_of)
 
     @classmethod
     def empty(cls) -> Canonicalizer:
@@ -54,3 +63,13 @@ class Canonicalizer:
         if self.pattern is None:
             return folded
         return self.pattern.sub(lambda m: self.canonical_of[" ".join(m.group(1).split())], folded)
+
+    def spans(self, folded: str) -> list[tuple[int, int, str]]:
+        """Where known phrases stand in ``folded``: (start, end, canonical phrase), in order."""
+        if self.pattern is None:
+            return []
+        return [(m.start(1), m.end(1), self.canonical_of[" ".join(m.group(1).split())]) for m in self.pattern.finditer(folded)]
+
+    def accented(self, canonical: str) -> str:
+        """The canonical phrase with its diacritics (the folded phrase when none is known)."""
+        return self.accented_of.get(canonical, canonical)

@@ -46,6 +46,17 @@ TABLE: list[tuple[str, str | None, str]] = [
     # a yes-or-no question from the citizen may still get one, whatever aspect NLU saw.
     ("cach lam khai tu cho ong nhu the nao", "ask_steps", "procedure:1.000656:steps"),
     ("không về quê được thì làm khai sinh cho con ở nơi đang thuê trọ được không", "ask_place", "faq:faq-105"),
+    # The search ranks the FAQ first and it holds as much of the question as the procedure,
+    # which the question goes beyond: the FAQ (here, the health card added to VNeID).
+    ("thẻ bảo hiểm y tế muốn đưa lên vneid thì làm sao", "ask_steps", "faq:faq-258"),
+    # Diacritics tell content from question words: "bản sao" (a copy), "thẻ thư viện" (a
+    # card we do not hold: folded, it would be "the thu vien", "thế thu viện"…).
+    ("xin bản sao giấy khai sinh cho con đi học ở đâu", "ask_place", "faq:faq-128"),
+    ("xin làm thẻ thư viện cho con ở đâu", "ask_place", "none"),
+    # A document is not the procedure that uses it ("giấy báo tử" is not "báo tử"); kinship
+    # words from the thesaurus ("con cô con cậu" = anh em họ).
+    ("nhà có người mất tại nhà, xã có cấp giấy báo tử không", "ask_conditions", "faq:faq-141"),
+    ("con cô con cậu lấy nhau có đăng ký kết hôn được không", "ask_conditions", "faq:faq-120"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.

@@ -1,0 +1,61 @@
+"""How a text becomes search terms: diacritics tell content words from question words.
+
+Folded, "thẻ" (card) and "thế" (so) are both "the"; "máy" (xe máy) and "mấy" (how many)
+are both "may". Typed with diacritics, the content reading is a term and pairs with its
+neighbours; typed without, the syllable stays ambiguous and only forms the pairs the
+catalogue itself holds.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dichvucong.search.analyzer import analyze
+from dichvucong.search.index import IndexedDoc, SearchIndex
+from dichvucong.search.synonyms import Canonicalizer
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("Làm thẻ thư viện", {"the", "thu_vien"}, set()),
+        ("Làm thế nào", set(), {"the"}),
+        ("đăng ký xe máy", {"xe_may"}, set()),
+        ("mất mấy ngày", set(), {"may", "may_ngay"}),
+        ("Cấp bản sao trích lục hộ tịch", {"ban_sao", "trich_luc", "ho_tich"}, set()),
+        ("bạn ơi cho hỏi", set(), {"ban"}),
+        ("mã số thuế", {"ma_so", "so_thue"}, set()),
+    ],
+)
+def test_diacritics_decide_whether_a_stop_form_is_content(text: str, present: set[str], absent: set[str]) -> None:
+    terms = set(analyze(text))
+    assert present <= terms
+    assert not (absent & terms)
+
+
+def test_text_without_diacritics_forms_only_the_pairs_the_index_holds() -> None:
+    index = SearchIndex(
+        [
+            IndexedDoc("procedure", 1, "P1", "Đăng ký xe máy", (("Đăng ký xe máy", 3),)),
+            IndexedDoc("procedure", 2, "P2", "Cấp bản sao trích lục hộ tịch", (("Cấp bản sao trích lục hộ tịch", 3),)),
+        ]
+    )
+    assert "xe_may" in index.query_terms("dang ky xe may mat may ngay")
+    assert "may_ngay" not in index.query_terms("dang ky xe may mat may ngay")
+    assert {"ban_sao", "trich_luc"} <= set(index.query_terms("xin ban sao trich luc ho tich"))
+    hits = index.search("xin ban sao trich luc o dau")
+    assert hits and hits[0].code == "P2"
+
+
+def test_a_synonym_keeps_the_diacritics_of_its_canonical_phrase() -> None:
+    synonyms = Canonicalizer.from_groups([("thẻ căn cước", ["căn cước công dân", "cccd"])])
+    assert {"the", "the_can", "can_cuoc"} <= set(analyze("làm lại cccd", synonyms))
+
+
+def test_a_canonical_phrase_is_not_rewritten_by_a_shorter_phrase_of_another_group() -> None:
+    synonyms = Canonicalizer.from_groups(
+        [("đăng ký khai tử", ["báo tử"]), ("giấy báo tử", ["giấy chứng nhận báo tử"])]
+    )
+    terms = analyze("xin giấy báo tử ở đâu", synonyms)
+    assert "bao_tu" in terms and "khai_tu" not in terms
+    assert "khai_tu" in analyze("đi báo tử cho bố", synonyms)
