@@ -59,8 +59,10 @@ ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
     Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao", "quy trinh", "buoc nao"),
     Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan", "duoc cap nhung gi", "cap nhung gi", "nhan nhung gi"),
     Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao", "quy dinh nao", "quy dinh o dau", "theo luat", "theo nghi dinh", "theo thong tu"),
-    Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam"),
+    Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam", "khi nao duoc", "truong hop nao"),
 }
+#: Phrases that ask for the steps themselves ("làm theo các bước nào"), not just "how".
+_EXPLICIT_STEPS = re.compile(r"\b(cac buoc|trinh tu|quy trinh|buoc nao)\b")
 _PATTERNS = {
     aspect: re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b") for aspect, phrases in ASPECT_PHRASES.items()
 }
@@ -88,6 +90,6 @@ def aspects_for(intent: str | None, text: str) -> list[Aspect]:
             ordered.append(aspect)
     if len(ordered) > 1 and Aspect.OVERVIEW in ordered:
         ordered.remove(Aspect.OVERVIEW)
-    if len(ordered) > 1 and Aspect.STEPS in ordered and ordered[0] != Aspect.STEPS:
+    if len(ordered) > 1 and Aspect.STEPS in ordered and ordered[0] != Aspect.STEPS and not _EXPLICIT_STEPS.search(fold(text)):
         ordered.remove(Aspect.STEPS)  # "nộp ở đâu, làm thế nào" asks where, not every step
     return ordered[:3] or [Aspect.OVERVIEW]
