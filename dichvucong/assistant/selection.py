@@ -238,13 +238,17 @@ def select_answer(
     aspects: Iterable[str] = (),
     min_procedure_score: float = PROCEDURE_MIN_SCORE,
     yes_no: bool = False,
+    named_aspects: Iterable[str] | None = None,
 ) -> Selection:
     """Decide the answer for ``question`` from the ranked ``hits``.
 
     ``aspects`` are what the citizen asks about the procedure (documents, fee…).
     ``current_code``/``current_terms`` describe the procedure already being discussed: a
     follow-up that names no other procedure stays on it. ``yes_no``: the citizen asked a
-    yes-or-no question.
+    yes-or-no question. ``named_aspects``: the aspects the question's own words name (key
+    phrases); an FAQ is judged to answer another aspect only against those, since an intent
+    guessed from a story ("… mà một người không về được thì sao" as the result) is no
+    evidence of what the citizen asks. ``None``: judge against ``aspects``.
     """
     procedures = procedure_candidates(hits, aspects, min_procedure_score)
     if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
@@ -275,7 +279,7 @@ def select_answer(
     if best is not None:
         lead = best.coverage - base_coverage
         covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
-        other_aspect = asks_another_aspect(best, aspects, yes_no)
+        other_aspect = asks_another_aspect(best, aspects if named_aspects is None else named_aspects, yes_no)
         says_the_extra = specific and covers_extra and not other_aspect
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra
         outranks = (

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dichvucong.addresses.lookup import extract_address, resolve_address, without_address
 from dichvucong.assistant import replies
-from dichvucong.assistant.aspects import ASPECT_INTENTS, ASPECT_LABELS, Aspect, aspects_for
+from dichvucong.assistant.aspects import ASPECT_INTENTS, ASPECT_LABELS, Aspect, aspects_for, detect_aspects
 from dichvucong.assistant.catalogue_cache import ProcedureCache
 from dichvucong.assistant.formatting import format_answer, format_aspect
 from dichvucong.assistant.input_check import clean_question, input_problem
@@ -191,6 +191,7 @@ class AssistantService:
             aspects=[a.value for a in aspects],
             min_procedure_score=self._settings.search_min_confidence,
             yes_no=is_yes_no(question),
+            named_aspects=[a.value for a in detect_aspects(question)],
         )
 
     def _names_something(self, question: str) -> bool:

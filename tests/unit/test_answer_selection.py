@@ -57,6 +57,9 @@ TABLE: list[tuple[str, str | None, str]] = [
     # words from the thesaurus ("con cô con cậu" = anh em họ).
     ("nhà có người mất tại nhà, xã có cấp giấy báo tử không", "ask_conditions", "faq:faq-141"),
     ("con cô con cậu lấy nhau có đăng ký kết hôn được không", "ask_conditions", "faq:faq-120"),
+    # The intent guessed an aspect ("ai cấp" as the place) the words do not name: an FAQ is
+    # not ruled out for answering another aspect on that guess.
+    ("người thân qua đời ở nhà thì giấy báo tử ai cấp cho", "ask_place", "faq:faq-141"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
