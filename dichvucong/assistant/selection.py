@@ -269,7 +269,7 @@ def select_answer(
         base_code, base_terms = current_code, current_terms or frozenset()
     else:
         base_code, base_terms = None, frozenset()
-    base_coverage = question.share(base_terms)
+    base_coverage = round(question.share(base_terms), 4)  # as hits round their coverage
     extra = question.extra_over(base_terms)
     total = sum(question.weight(t) for t in question.terms)
     extra_share = sum(question.weight(t) for t in extra) / total if total else 0.0
@@ -290,14 +290,14 @@ def select_answer(
             and bool(extra)
             and _share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
         )
-        # The search ranks the FAQ above the procedure, it contains at least as much of the
-        # question, and the question says more than the procedure ("… mà một người bận không
+        # The search ranks the FAQ above the procedure, it contains more of the question (a
+        # tie keeps the procedure), and the question says more than the procedure ("… mà một người bận không
         # về được thì sao" is the FAQ on both partners attending): the FAQ was asked. A
         # generic question adds nothing to the procedure, so it keeps the procedure.
         ranked_first = (
             bool(procedures)
             and hits.index(best) < hits.index(procedures[0])
-            and lead >= 0
+            and lead > 0
             and bool(extra)
             and not other_aspect
         )
