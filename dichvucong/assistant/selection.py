@@ -86,6 +86,10 @@ OUT_OF_SCOPE_MIN_TERMS = 3
 #: ("vừa bị rơi mất căn cước, việc đầu tiên cần làm là gì": "mất thẻ", "thẻ căn", "căn cước").
 OUT_OF_SCOPE_STORY_PAIRS = 3
 OUT_OF_SCOPE_STORY_COVERAGE = 0.35
+#: A bare catalogue name (a national list entry with nothing but its name) is a candidate only
+#: when the citizen said this share of it: its long name shares a word or two with many
+#: questions ("… phường khác …"), and all it could answer is "not updated yet".
+BARE_MIN_NAME_MATCH = 0.5
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
 
@@ -174,7 +178,14 @@ def procedure_candidates(
     the province's full record) is not an answer unit for them when another one is. A rival
     must cover the question about as well as the best, not only score like it.
     """
-    candidates = [h for h in hits if h.type == "procedure" and h.score >= min_score and h.coverage >= MIN_ANSWER_COVERAGE]
+    candidates = [
+        h
+        for h in hits
+        if h.type == "procedure"
+        and h.score >= min_score
+        and h.coverage >= MIN_ANSWER_COVERAGE
+        and (_has_content(h) or h.name_match >= BARE_MIN_NAME_MATCH)
+    ]
     wanted = set(aspects) - {"overview"}
     answerable = [h for h in candidates if wanted <= h.aspects and len(h.aspects) > 1]
     if answerable and answerable[0].rank_score >= candidates[0].rank_score * RIVAL_SCORE_RATIO:

@@ -239,3 +239,14 @@ def test_an_faq_needs_a_quarter_of_its_question_said() -> None:
     assert select_answer(question, [faq]).decision is Decision.NONE
     said = _hit("faq", "faq-y", 0.5, {"vien_tinh", "tinh"}, name_match=0.3)
     assert select_answer(question, [said]).decision is Decision.FAQ
+
+
+def test_a_bare_name_the_citizen_did_not_say_is_no_candidate() -> None:
+    question = _question("nop", "phuong", "phuong_khac", "khac")
+    bare = SearchHit("procedure", 1, "N", "Thủ tục thực hiện chế độ một lần…", 0.9, 10.0, 0.06, 1.0, (), "", frozenset({"overview"}), frozenset(question.terms))
+    faq = _hit("faq", "faq-x", 0.9, {"phuong", "phuong_khac", "khac"}, name_match=0.4)
+    assert select_answer(question, [bare, faq]).decision is Decision.FAQ
+    said = SearchHit("procedure", 1, "N", "Nộp ở phường khác", 0.9, 10.0, 0.8, 1.0, (), "", frozenset({"overview"}), frozenset(question.terms))
+    weaker_faq = _hit("faq", "faq-x", 0.5, {"phuong"}, name_match=0.4)
+    assert select_answer(question, [said, weaker_faq]).procedure_code == "N"
+    assert select_answer(question, [bare, weaker_faq]).decision is Decision.FAQ
