@@ -58,3 +58,20 @@ def test_answers_offer_thumbs_buttons(seeded_url: str, monkeypatch: pytest.Monke
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert payloads[-2:] == ["/feedback_positive", "/feedback_negative"]
     runtime.assistant.cache_clear()
+
+
+def test_a_complaint_before_any_answer_is_answered_as_a_question(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No answer to rate: the message is a question the classifier read as 👎."""
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    get_settings.cache_clear()
+    runtime.assistant.cache_clear()
+    text = "làm lại căn cước mất bao nhiêu tiền vậy, chán quá"
+    message = {"text": text, "intent": {"name": "feedback_negative", "confidence": 0.6}, "entities": []}
+    tracker = Tracker("citizen-10", {}, message, [{"event": "user", "text": text, "timestamp": 1.0}], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    ActionStoreFeedback().run(dispatcher, tracker, {})
+    assert "Cấp lại thẻ căn cước" in dispatcher.messages[0]["text"]
+    assert "70.000" in dispatcher.messages[0]["text"]
+    with get_sessionmaker(seeded_url)() as session:
+        assert session.scalars(select(AnswerFeedback)).all() == []
+    runtime.assistant.cache_clear()
