@@ -86,6 +86,10 @@ OUT_OF_SCOPE_MIN_TERMS = 3
 #: ("vừa bị rơi mất căn cước, việc đầu tiên cần làm là gì": "mất thẻ", "thẻ căn", "căn cước").
 OUT_OF_SCOPE_STORY_PAIRS = 3
 OUT_OF_SCOPE_STORY_COVERAGE = 0.35
+#: ... and in both cases the citizen said this share of the unit's own name (or FAQ question):
+#: "đội tuyển Việt Nam đá mấy giờ" shares "Việt Nam" with "Cấp Phiếu lý lịch tư pháp cho
+#: công dân Việt Nam…", which is no reason to answer it.
+OUT_OF_SCOPE_MIN_NAME_MATCH = 0.4
 #: A bare catalogue name (a national list entry with nothing but its name) is a candidate only
 #: when the citizen said this share of it: its long name shares a word or two with many
 #: questions ("… phường khác …"), and all it could answer is "not updated yet".
@@ -110,7 +114,7 @@ def looks_administrative(question: Question, hits: list[SearchHit]) -> bool:
 def clearly_in_catalogue(question: Question, selection: Selection) -> bool:
     """True when a message classified as out of scope is plainly about a unit we hold."""
     unit = selection.faq if selection.decision is Decision.FAQ else selection.procedure
-    if unit is None or len(set(question.terms)) < OUT_OF_SCOPE_MIN_TERMS:
+    if unit is None or len(set(question.terms)) < OUT_OF_SCOPE_MIN_TERMS or unit.name_match < OUT_OF_SCOPE_MIN_NAME_MATCH:
         return False
     shared_pairs = {t for t in question.terms if is_pair(t) and t in unit.terms}
     if unit.coverage >= OUT_OF_SCOPE_MIN_COVERAGE and shared_pairs:

@@ -183,6 +183,10 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
         # ("kể" of "kể cả", "thích" repaired to "tích" of "án tích") keeps the scope reply.
         ("kể chuyện ma đi", "out_of_scope"),
         ("bạn thích ăn gì", "out_of_scope"),
+        # Words shared with a unit whose name the citizen did not say ("Việt Nam" of "… cho
+        # công dân Việt Nam", "sữa chua" folded like "sửa chữa") answer nothing.
+        ("đội tuyển việt nam đá mấy giờ", "none|out_of_scope"),
+        ("cách làm sữa chua", "none|out_of_scope"),
         # A story NLU called out of scope that is plainly about an FAQ is answered.
         ("tạm trú của tôi tuần sau là hết hạn rồi, muốn gia hạn thì làm sao", "faq:faq-154"),
         ("hôm qua tôi đánh rơi mất căn cước ngoài chợ, giờ phải làm gì trước", "faq:faq-040"),
@@ -191,7 +195,7 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
 def test_out_of_scope_is_answered_only_when_a_unit_plainly_holds_it(
     assistant: AssistantService, message: str, expected: str
 ) -> None:
-    assert unit_of(assistant.answer_out_of_scope(message)) == expected
+    assert unit_of(assistant.answer_out_of_scope(message)) in expected.split("|")
 
 
 # -- the rules on their own, with hits made by hand -------------------------------------------
