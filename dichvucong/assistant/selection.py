@@ -74,6 +74,9 @@ FAQ_CERTAIN_MARGIN = 0.15
 RIVAL_SCORE_RATIO = 0.85
 RIVAL_CONFIDENCE_GAP = 0.05
 RIVAL_NAME_MATCH_GAP = 0.1
+#: ... and of procedures within RIVAL_SCORE_RATIO, one whose name was said by this much more
+#: is the best, whatever the BM25 order.
+NAME_SAID_LEAD = 0.3
 #: With a procedure in context, another procedure replaces it only when its name is said.
 SWITCH_MIN_NAME_MATCH = 0.25
 #: A message NLU called out of scope is still answered when the catalogue clearly holds it:
@@ -197,6 +200,16 @@ def procedure_candidates(
     if not candidates:
         return []
     best = candidates[0]
+    # Of procedures the words fit about as well, the one whose name the citizen said clearly
+    # more of ("làm giấy khai sinh" names "Đăng ký khai sinh", not the joint procedure whose
+    # keywords hold the rest of the question).
+    named = [
+        h for h in candidates[1:4]
+        if h.rank_score >= best.rank_score * RIVAL_SCORE_RATIO and h.name_match >= best.name_match + NAME_SAID_LEAD
+    ]
+    if named:
+        best = max(named, key=lambda h: h.name_match)
+        candidates = [best, *[h for h in candidates if h is not best]]
     rivals = [
         h
         for h in candidates[1:4]
@@ -230,8 +243,9 @@ def asks_another_aspect(faq: SearchHit, aspects: Iterable[str], yes_no: bool = F
     if not asked:
         return False
     faq_aspects = {a.value for a in detect_aspects(faq.title)} - {"overview"}
-    if not faq_aspects and is_yes_no(faq.title):
-        faq_aspects = {"conditions"}  # "… có được …không?" answers whether, not what or how long
+    if is_yes_no(faq.title):
+        # "… có được … không?" answers whether, also when it names a place ("trực tuyến")
+        faq_aspects.add("conditions")
     return bool(faq_aspects) and not (asked & faq_aspects)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from dichvucong.assistant.selection import Decision, Question, select_answer
+from dichvucong.assistant.selection import Decision, Question, asks_another_aspect, procedure_candidates, select_answer
 from dichvucong.assistant.service import AssistantService, Reply
 from dichvucong.config import Settings
 from dichvucong.db.session import get_sessionmaker
@@ -254,3 +254,25 @@ def test_a_bare_name_the_citizen_did_not_say_is_no_candidate() -> None:
     weaker_faq = _hit("faq", "faq-x", 0.5, {"phuong"}, name_match=0.4)
     assert select_answer(question, [said, weaker_faq]).procedure_code == "N"
     assert select_answer(question, [bare, weaker_faq]).decision is Decision.FAQ
+
+
+def test_of_procedures_that_fit_alike_the_one_whose_name_was_said_is_the_base() -> None:
+    joint = SearchHit("procedure", 1, "JOINT", "Liên thông đăng ký khai sinh, đăng ký thường trú, …", 1.0, 23.2, 0.08, 1.0, (), "", frozenset({"overview", "fee"}), frozenset())
+    birth = SearchHit("procedure", 2, "BIRTH", "Đăng ký khai sinh", 0.82, 20.2, 0.49, 0.65, (), "", frozenset({"overview", "fee"}), frozenset())
+    assert [h.code for h in procedure_candidates([joint, birth])][0] == "BIRTH"
+    far = SearchHit("procedure", 3, "FAR", "Đăng ký khai sinh", 0.6, 12.0, 0.49, 0.65, (), "", frozenset({"overview", "fee"}), frozenset())
+    assert procedure_candidates([joint, far])[0].code == "JOINT", "a much weaker match stays below"
+
+
+@pytest.mark.parametrize(
+    ("faq_title", "aspects", "yes_no", "other"),
+    [
+        # A yes-or-no FAQ answers whether, even when it names a place ("trực tuyến").
+        ("Có làm khai sinh cho con trực tuyến được không?", [], True, False),
+        ("Có làm khai sinh cho con trực tuyến được không?", ["time"], False, True),
+        ("Xin lý lịch tư pháp để đi du học thì nộp ở đâu?", ["place"], False, False),
+        ("Giấy khai sinh ghi sai ngày sinh thì sửa thế nào?", ["time"], False, True),
+    ],
+)
+def test_whether_an_faq_answers_another_aspect(faq_title: str, aspects: list[str], yes_no: bool, other: bool) -> None:
+    assert asks_another_aspect(_hit("faq", "f", 0.5, set(), title=faq_title), aspects, yes_no) is other
