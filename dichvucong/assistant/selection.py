@@ -48,6 +48,12 @@ FAQ_MIN_COVERAGE = 0.3
 #: of its phrasings): an FAQ about something else that shares a few words ("bệnh viện tỉnh"
 #: for "thư viện tỉnh") is not the answer.
 FAQ_MIN_NAME_MATCH = 0.25
+#: An FAQ about a procedure whose name the citizen did not say (at most this share) must have
+#: this much of its own question said: "làm thẻ ATM cho con dưới 18 tuổi" shares "tài khoản
+#: ngân hàng" with the FAQ on receiving social allowance in a bank account, but names no
+#: allowance.
+FAQ_MIN_LINK_MATCH = 0.1
+FAQ_UNLINKED_NAME_MATCH = 0.55
 #: An FAQ that contains this much more of the question than the procedure is the answer.
 FAQ_COVERAGE_MARGIN = 0.1
 #: Share of the question's weight the procedure does not contain above which the question is
@@ -254,6 +260,15 @@ def is_yes_no(question: str) -> bool:
     return fold(question).rstrip(" ?.!").endswith(("khong", " ko", " k"))
 
 
+def _faq_candidate(hit: SearchHit) -> bool:
+    """An FAQ holds enough of the question, and the question is about it: the citizen said
+    part of its own question, and, for an FAQ about a procedure, either clearly more of it or
+    something of that procedure's name."""
+    if hit.coverage < FAQ_MIN_COVERAGE or hit.name_match < FAQ_MIN_NAME_MATCH:
+        return False
+    return not hit.links or hit.link_match > FAQ_MIN_LINK_MATCH or hit.name_match >= FAQ_UNLINKED_NAME_MATCH
+
+
 def _has_content(hit: SearchHit) -> bool:
     """False for a bare catalogue name (a national list entry with nothing but a name)."""
     return len(hit.aspects) > 1
@@ -282,9 +297,7 @@ def select_answer(
     procedures = procedure_candidates(hits, aspects, min_procedure_score)
     if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
         procedures = []  # a follow-up that only shares words with another procedure
-    faqs = [
-        h for h in hits if h.type == "faq" and h.coverage >= FAQ_MIN_COVERAGE and h.name_match >= FAQ_MIN_NAME_MATCH
-    ]  # in search order
+    faqs = [h for h in hits if h.type == "faq" and _faq_candidate(h)]  # in search order
 
     # A long story about a procedure leaves even the right procedure below
     # MIN_ANSWER_COVERAGE (the story's own words are in no unit). It is not an answer on its

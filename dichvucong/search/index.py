@@ -52,6 +52,8 @@ class SearchHit:
     detail: str = ""
     aspects: frozenset[str] = frozenset()
     terms: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # An FAQ's: the largest share of a linked procedure's name the query says (0 without links).
+    link_match: float = 0.0
 
 
 #: How many items BM25 retrieves before they are ordered (whatever ``k`` is, so the order
@@ -261,6 +263,7 @@ class SearchIndex:
                 SearchHit(
                     doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4),
                     round(coverage, 4), doc.links, doc.detail, doc.aspects, doc_terms,
+                    round(self._link_match(doc, query_set), 4),
                 )
             )
             positions.append(position)
@@ -273,6 +276,17 @@ class SearchIndex:
         if self._reranker is not None:
             hits = self._rerank(query_terms, hits, positions)
         return hits[:k]
+
+    def _link_match(self, doc: IndexedDoc, query_set: set[str]) -> float:
+        """For an FAQ, the largest share of a linked procedure's name that the query says."""
+        best = 0.0
+        for code in doc.links if doc.type == "faq" else ():
+            position = self._by_key.get(("procedure", code))
+            if position is None:
+                continue
+            for names, total in self._names[position]:
+                best = max(best, sum(self._idf.get(t, self._max_idf) for t in names & query_set) / total)
+        return best
 
     def _rerank(self, query_terms: list[str], hits: list[SearchHit], positions: list[int]) -> list[SearchHit]:
         """The first FAQ candidates in the re-ranker's order, in the places FAQs held."""

@@ -276,3 +276,22 @@ def test_of_procedures_that_fit_alike_the_one_whose_name_was_said_is_the_base() 
 )
 def test_whether_an_faq_answers_another_aspect(faq_title: str, aspects: list[str], yes_no: bool, other: bool) -> None:
     assert asks_another_aspect(_hit("faq", "f", 0.5, set(), title=faq_title), aspects, yes_no) is other
+
+
+@pytest.mark.parametrize(
+    ("links", "link_match", "name_match", "expected"),
+    [
+        # About a procedure the citizen did not name, and little of its own question said.
+        (("1.001758",), 0.0, 0.5, Decision.NONE),
+        # The procedure is named, or most of the FAQ's question is said, or it has no procedure.
+        (("1.001758",), 0.3, 0.5, Decision.FAQ),
+        (("1.001758",), 0.0, 0.7, Decision.FAQ),
+        ((), 0.0, 0.5, Decision.FAQ),
+    ],
+)
+def test_an_faq_about_a_procedure_needs_that_procedure_or_its_own_question_said(
+    links: tuple[str, ...], link_match: float, name_match: float, expected: Decision
+) -> None:
+    question = _question("tai_khoan", "ngan_hang", "con_duoi", "18t")
+    faq = SearchHit("faq", 1, "faq-260", "Muốn nhận trợ cấp xã hội qua tài khoản ngân hàng…", 0.8, 10.0, name_match, 0.5, links, "", frozenset(), frozenset({"tai_khoan", "ngan_hang"}), link_match)
+    assert select_answer(question, [faq]).decision is expected
