@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dichvucong.db.models import CommuneServicePoint
-from dichvucong.text.normalize import collapse_spaces, fold, nfc
+from dichvucong.text.normalize import collapse_spaces, fold, has_diacritics, nfc
 
 _UNIT_START = re.compile(r"\b(xã|phường|thị trấn|thị xã|huyện|quận|xa|phuong|thi tran)\s+\w", re.IGNORECASE)
 _STOP = re.compile(
@@ -55,10 +55,24 @@ def commune_key(commune: str, province: str) -> str:
 
 
 # Words that follow "xã"/"phường" in a sentence without naming one ("xã tôi vừa sáp nhập",
-# "nộp ở phường khác", "xã nào"): no address starts there.
-_NOT_A_NAME = frozenset(
-    ["toi", "minh", "em", "anh", "chi", "ban", "nha", "khac", "nao", "nay", "do", "kia", "minh", "cu", "moi", "o", "cua", "thi", "la", "co", "ma", "va", "voi", "se", "da", "dang", "vua", "noi", "cho", "de", "bi", "duoc", "ko", "khong", "hay", "hoac", "nen", "thuoc", "gan", "ben"]
+# "nộp ở phường khác", "xã nào", "xây nhà ở phường mất bao lâu"): no address starts there.
+# Typed with diacritics, only these readings are such words ("phường Bến Thành" and "xã Cần
+# Kiệm" are names, "phường bên cạnh" and "xã cần gì" are not); without, the folded forms.
+_NOT_A_NAME_READINGS = frozenset(
+    ["tôi", "mình", "em", "anh", "chị", "bạn", "nhà", "khác", "nào", "này", "nay", "đó", "kia", "cũ", "mới", "ở",
+     "của", "thì", "là", "có", "mà", "và", "với", "sẽ", "đã", "đang", "vừa", "nơi", "cho", "chỗ", "để", "bị",
+     "được", "ko", "không", "hay", "hoặc", "nên", "thuộc", "gần", "bên",
+     "mất", "cần", "làm", "xin", "nộp", "bao", "gì", "ra", "về", "lên", "tại"]
 )
+_NOT_A_NAME = frozenset(fold(word) for word in _NOT_A_NAME_READINGS)
+
+
+def _names_nothing(word: str) -> bool:
+    """True when ``word`` after a unit word ("xã", "phường") does not start a name."""
+    accented = nfc(word).lower()
+    if has_diacritics(accented):
+        return accented in _NOT_A_NAME_READINGS
+    return fold(word) in _NOT_A_NAME
 
 
 # "xã hội" (society) after these words is part of a term, not a commune named "Hội":
@@ -74,7 +88,7 @@ _SOCIETY_AFTER = frozenset(["hoa", "chu"])  # "xã hội hóa", "xã hội chủ
 def _is_common_word_after(text: str, match: re.Match[str]) -> bool:
     following = text[match.end() - 1 :].split(maxsplit=2)
     word = fold(following[0]) if following else ""
-    if word in _NOT_A_NAME:
+    if following and _names_nothing(following[0].strip(",.;:!?")):
         return True
     if word == "hoi" and fold(match.group(1)) == "xa":
         before = fold(text[: match.start()]).replace("-", " ").split()

@@ -117,7 +117,7 @@ class AssistantService:
             return Reply(replies.input_problem(problem, self._settings), kind="bad_input")
         address = extract_address(question)
         searched = without_address(question, address) if address else question
-        selection = self._select(searched, current_code, aspects) if problem is None else None
+        selection = self._select(searched, current_code, aspects, said=question) if problem is None else None
         if selection is not None and selection.decision is not Decision.NONE:
             return self._reply_for(selection, aspects, question)
         if current_code and self._procedure_exists(current_code):
@@ -178,8 +178,15 @@ class AssistantService:
         current_code: str | None,
         aspects: list[Aspect],
         ranked: tuple[Question, list[SearchHit]] | None = None,
+        said: str | None = None,
     ) -> Selection:
-        """Choose the answer unit for ``question`` (``ranked``: its :meth:`_rank`, if done)."""
+        """Choose the answer unit for ``question`` (``ranked``: its :meth:`_rank`, if done).
+
+        ``said`` is the whole message when ``question`` is what is left of it for the search
+        (an address taken out): whether it asks yes or no, and which aspects it names, are
+        read from the whole message.
+        """
+        said = said or question
         terms, hits = ranked or self._rank(question)
         index = self._search.current_index()
         current_terms = index.terms_of("procedure", current_code) if current_code else None
@@ -190,8 +197,8 @@ class AssistantService:
             current_code=current_code,
             aspects=[a.value for a in aspects],
             min_procedure_score=self._settings.search_min_confidence,
-            yes_no=is_yes_no(question),
-            named_aspects=[a.value for a in detect_aspects(question)],
+            yes_no=is_yes_no(said),
+            named_aspects=[a.value for a in detect_aspects(said)],
         )
 
     def _names_something(self, question: str) -> bool:
