@@ -103,7 +103,15 @@ def _is_common_word_after(text: str, match: re.Match[str]) -> bool:
 def extract_address(text: str) -> str | None:
     """The address part of a message, from the first unit word to the end of the address."""
     text = nfc(text)
-    start = next((m for m in _UNIT_START.finditer(text) if not _is_common_word_after(text, m)), None)
+    accented = has_diacritics(text)
+    start = next(
+        (
+            m for m in _UNIT_START.finditer(text)
+            # In a message typed with diacritics, "xa" is "far" ("đi làm ăn xa 5 tháng"), not "xã".
+            if not (accented and not has_diacritics(m.group(1))) and not _is_common_word_after(text, m)
+        ),
+        None,
+    )
     if not start:
         return None
     rest = text[start.start() :]

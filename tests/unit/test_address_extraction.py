@@ -23,6 +23,9 @@ CASES = [
     ("nộp ở xã cần gì", None),
     ("nộp ở phường bên cạnh được không", None),
     ("tôi ở phường Bến Thành cũ thì làm căn cước ở đâu", "phường Bến Thành"),
+    # In a message with diacritics, "xa" typed without them is "far", not "xã".
+    ("Con trai tôi sắp đi làm ăn xa 5 tháng, khai báo tạm vắng cần giấy gì?", None),
+    ("lam can cuoc o xa Tan Phu", "xa Tan Phu"),
 ]
 
 
