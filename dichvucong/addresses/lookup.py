@@ -90,6 +90,8 @@ def _is_common_word_after(text: str, match: re.Match[str]) -> bool:
     word = fold(following[0]) if following else ""
     if following and _names_nothing(following[0].strip(",.;:!?")):
         return True
+    if word.isdigit() and fold(match.group(1)) == "xa":  # "làm ăn xa 5 tháng": only phường take numbers
+        return True
     if word == "hoi" and fold(match.group(1)) == "xa":
         before = fold(text[: match.start()]).replace("-", " ").split()
         after = fold(following[1]) if len(following) > 1 else ""

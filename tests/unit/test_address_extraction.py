@@ -26,6 +26,7 @@ CASES = [
     # In a message with diacritics, "xa" typed without them is "far", not "xã".
     ("Con trai tôi sắp đi làm ăn xa 5 tháng, khai báo tạm vắng cần giấy gì?", None),
     ("lam can cuoc o xa Tan Phu", "xa Tan Phu"),
+    ("di lam an xa 5 thang thi khai bao tam vang o dau", None),
 ]
 
 
