@@ -26,6 +26,7 @@ on the frozen evaluation set; ``make eval`` reports both.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -118,6 +119,20 @@ def looks_administrative(question: Question, hits: list[SearchHit]) -> bool:
         return False
     pairs = {t for t in question.terms if is_pair(t)}
     return any(h.coverage >= ADMINISTRATIVE_MIN_COVERAGE and pairs & h.terms for h in hits)
+
+
+#: Words that ask the state for something ("xin tiền hỗ trợ học nghề … ở đâu"): with a question
+#: about an aspect (where, how long, which papers), a message NLU called out of scope is an
+#: administrative question the catalogue lacks ("not found, ask here"), not small talk.
+ADMINISTRATIVE_CUES = re.compile(
+    r"\b(xin|cap giay|cap lai|cap doi|dang ky|ho so|thu tuc|giay phep|giay chung nhan|giay xac nhan|tro cap|ho tro|"
+    r"che do|bao hiem|chung thuc|cong chung|uy ban|mot cua|co quan)\b"
+)
+
+
+def asks_for_a_procedure(text: str) -> bool:
+    """True when the message asks an aspect (where, how long …) of something it requests."""
+    return bool(detect_aspects(text)) and bool(ADMINISTRATIVE_CUES.search(fold(text)))
 
 
 def clearly_in_catalogue(question: Question, selection: Selection) -> bool:

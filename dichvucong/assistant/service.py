@@ -26,6 +26,7 @@ from dichvucong.assistant.selection import (
     Decision,
     Question,
     Selection,
+    asks_for_a_procedure,
     clearly_in_catalogue,
     is_yes_no,
     looks_administrative,
@@ -156,7 +157,7 @@ class AssistantService:
             selection = self._select(question, None, aspects, ranked=(terms, hits))
             if selection.decision in (Decision.FAQ, Decision.PROCEDURE) and clearly_in_catalogue(terms, selection):
                 return self._reply_for(selection, aspects, question)
-            if looks_administrative(terms, hits):
+            if looks_administrative(terms, hits) or asks_for_a_procedure(question):
                 return Reply(replies.not_found(self._settings), kind="not_found")
         return Reply(replies.out_of_scope(self._settings), kind="out_of_scope")
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from dichvucong.assistant.selection import Decision, Question, asks_another_aspect, procedure_candidates, select_answer
+from dichvucong.assistant.selection import (
+    Decision,
+    Question,
+    asks_another_aspect,
+    procedure_candidates,
+    select_answer,
+)
 from dichvucong.assistant.service import AssistantService, Reply
 from dichvucong.config import Settings
 from dichvucong.db.session import get_sessionmaker
@@ -187,6 +193,10 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
         # công dân Việt Nam", "sữa chua" folded like "sửa chữa") answer nothing.
         ("đội tuyển việt nam đá mấy giờ", "none|out_of_scope"),
         ("cách làm sữa chua", "none|out_of_scope"),
+        # Asking where or how long for something requested from the state is an administrative
+        # question the catalogue lacks: "not found", with the hotline, not the scope reply.
+        ("xin tiền hỗ trợ học nghề cho người mới xuất ngũ ở đâu", "none"),
+        ("kể chuyện cười đi", "out_of_scope"),
         # A story NLU called out of scope that is plainly about an FAQ is answered.
         ("tạm trú của tôi tuần sau là hết hạn rồi, muốn gia hạn thì làm sao", "faq:faq-154"),
         ("hôm qua tôi đánh rơi mất căn cước ngoài chợ, giờ phải làm gì trước", "faq:faq-040"),
