@@ -73,6 +73,10 @@ FAQ_NAMED_MATCH = 0.9
 FAQ_OUTRANKS_NAME_MATCH = 0.75
 #: ... and contains more than this share of what the question adds to the procedure.
 FAQ_OUTRANKS_EXTRA_COVER = 0.25
+#: A procedure whose name the citizen said less than this share of (found by its keywords)
+#: gives way to an FAQ ranked above it whose question the citizen said for the most part
+#: (FAQ_OUTRANKS_NAME_MATCH), without the extra-words condition.
+UNNAMED_BASE_NAME_MATCH = 0.1
 #: An FAQ chosen by less than this coverage lead over the procedure is not certain: the
 #: procedure's other FAQs are offered beside it as "Câu hỏi liên quan".
 FAQ_CERTAIN_MARGIN = 0.15
@@ -358,11 +362,23 @@ def select_answer(
             and bool(extra)
             and not other_aspect
         )
+        # The procedure was found by its keywords, its name hardly said, while the citizen
+        # said most of the question of an FAQ ranked above it ("khai sinh không ghi quê quán
+        # thì thêm vào thế nào" is the FAQ on a blank home town, not the steps of "Đăng ký
+        # thay đổi, cải chính, bổ sung thông tin hộ tịch").
+        unnamed_base = (
+            bool(procedures)
+            and procedures[0].name_match < UNNAMED_BASE_NAME_MATCH
+            and hits.index(best) < hits.index(procedures[0])
+            and best.name_match >= FAQ_OUTRANKS_NAME_MATCH
+            and bool(extra)
+            and not other_aspect
+        )
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
         # that contains about as much of the question.
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
-        if base_code is None or contains_more or says_the_extra or named or outranks or bare or ranked_first:
+        if base_code is None or contains_more or says_the_extra or named or outranks or bare or ranked_first or unnamed_base:
             certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
             related = [] if certain else faqs[1 : MAX_RELATED + 1]
             return Selection(Decision.FAQ, faq=best, related=related)

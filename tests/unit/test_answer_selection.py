@@ -305,3 +305,13 @@ def test_an_faq_about_a_procedure_needs_that_procedure_or_its_own_question_said(
     question = _question("tai_khoan", "ngan_hang", "con_duoi", "18t")
     faq = SearchHit("faq", 1, "faq-260", "Muốn nhận trợ cấp xã hội qua tài khoản ngân hàng…", 0.8, 10.0, name_match, 0.5, links, "", frozenset(), frozenset({"tai_khoan", "ngan_hang"}), link_match)
     assert select_answer(question, [faq]).decision is expected
+
+
+@pytest.mark.parametrize(("procedure_name_match", "expected"), [(0.0, Decision.FAQ), (0.5, Decision.PROCEDURE)])
+def test_a_procedure_found_only_by_its_keywords_gives_way_to_an_faq_whose_question_was_said(
+    procedure_name_match: float, expected: Decision
+) -> None:
+    question = _question("khai_sinh", "que_quan", "them", "ghi")
+    faq = _hit("faq", "faq-135", 0.53, {"khai_sinh", "que_quan"}, name_match=0.81, title="Giấy khai sinh bỏ trống quê quán thì bổ sung thế nào?")
+    procedure = _hit("procedure", "P", 0.63, {"khai_sinh", "que_quan", "ghi"}, name_match=procedure_name_match)
+    assert select_answer(question, [faq, procedure], aspects=["steps"], named_aspects=["steps"]).decision is expected
