@@ -4,7 +4,9 @@ Vietnamese words are mostly one or two syllables ("khai sinh", "căn cước"). 
 folded syllable plus each pair of neighbouring syllables matches compound words whether or
 not the citizen typed diacritics, without depending on how a segmenter splits unaccented
 text. Question words ("bao nhiêu", "ở đâu", "giấy tờ gì") carry the *aspect*, not the
-procedure, so they are stop words here.
+procedure, so they are stop words here. Diacritics, when the citizen typed them, decide
+whether a syllable whose folded form is a stop word is one ("thế") or a content word
+("thẻ"): see ``CONTENT_READINGS``.
 """
 
 from __future__ import annotations
