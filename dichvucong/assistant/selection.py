@@ -343,35 +343,28 @@ def select_answer(
         other_aspect = asks_another_aspect(best, aspects if named_aspects is None else named_aspects, yes_no)
         says_the_extra = specific and covers_extra and not other_aspect
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra
+        # The search ranks the FAQ above the procedure, and the question says more than it.
+        above_and_beyond = (
+            bool(procedures) and hits.index(best) < hits.index(procedures[0]) and bool(extra)
+        )
         outranks = (
-            bool(procedures)
-            and hits.index(best) < hits.index(procedures[0])
+            above_and_beyond
             and lead >= 0
             and best.name_match >= FAQ_OUTRANKS_NAME_MATCH
-            and bool(extra)
             and _share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
         )
-        # The search ranks the FAQ above the procedure, it contains more of the question (a
-        # tie keeps the procedure), and the question says more than the procedure ("… mà một người bận không
-        # về được thì sao" is the FAQ on both partners attending): the FAQ was asked. A
-        # generic question adds nothing to the procedure, so it keeps the procedure.
-        ranked_first = (
-            bool(procedures)
-            and hits.index(best) < hits.index(procedures[0])
-            and lead > 0
-            and bool(extra)
-            and not other_aspect
-        )
-        # The procedure was found by its keywords, its name hardly said, while the citizen
-        # said most of the question of an FAQ ranked above it ("khai sinh không ghi quê quán
-        # thì thêm vào thế nào" is the FAQ on a blank home town, not the steps of "Đăng ký
-        # thay đổi, cải chính, bổ sung thông tin hộ tịch").
+        # ... and the FAQ contains more of the question (a tie keeps the procedure): "… mà một
+        # người bận không về được thì sao" is the FAQ on both partners attending. A generic
+        # question adds nothing to the procedure, so it keeps the procedure.
+        ranked_first = above_and_beyond and lead > 0 and not other_aspect
+        # ... or the procedure was found by its keywords, its name hardly said, while the
+        # citizen said most of the FAQ's question ("khai sinh không ghi quê quán thì thêm vào
+        # thế nào" is the FAQ on a blank home town, not the steps of "Đăng ký thay đổi, cải
+        # chính, bổ sung thông tin hộ tịch").
         unnamed_base = (
-            bool(procedures)
+            above_and_beyond
             and procedures[0].name_match < UNNAMED_BASE_NAME_MATCH
-            and hits.index(best) < hits.index(procedures[0])
             and best.name_match >= FAQ_OUTRANKS_NAME_MATCH
-            and bool(extra)
             and not other_aspect
         )
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ

@@ -97,14 +97,19 @@ def plain(syllable: str) -> str:
     return syllable.rstrip(CONTENT_MARK + AMBIGUOUS_MARK)
 
 
-def _word_spans(joined: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Character spans over single-spaced words as word spans [first, last)."""
+def _replace_spans(words: list[str], spans: list[tuple[int, int, list[str]]]) -> list[str]:
+    """``words`` with each character span of their single-spaced plain text replaced by the
+    given words (spans in order, not overlapping, at word boundaries)."""
+    joined = " ".join(plain(w) for w in words)
     starts = [0] + [i + 1 for i, ch in enumerate(joined) if ch == " "]
-    result = []
+    result: list[str] = []
+    position = 0
     for start, end, replacement in spans:
         first = bisect_right(starts, start) - 1
-        last = bisect_right(starts, max(end - 1, start))
-        result.append((first, last, replacement))
+        result.extend(words[position:first])
+        result.extend(replacement)
+        position = bisect_right(starts, max(end - 1, start))
+    result.extend(words[position:])
     return result
 
 
@@ -112,27 +117,19 @@ def _marked_words(segment: str, synonyms: Canonicalizer | None) -> list[str]:
     """Folded, marked words of one phrase, synonyms made canonical, question phrases as "|"."""
     accented = normalize_text(segment).split()
     words = [_mark(strip_accents(a), a) for a in accented]
-    if synonyms is not None and words:
-        joined = " ".join(plain(w) for w in words)
-        replaced: list[str] = []
-        position = 0
-        for first, last, canonical in _word_spans(joined, synonyms.spans(joined)):
-            replaced.extend(words[position:first])
-            replaced.extend(_mark(f, a) for f, a in zip(canonical.split(), synonyms.accented(canonical).split(), strict=False))
-            position = last
-        replaced.extend(words[position:])
-        words = replaced
-    if words:
-        joined = " ".join(plain(w) for w in words)
-        cut: list[str] = []
-        position = 0
-        for first, last, _ in _word_spans(joined, [(m.start(), m.end(), "") for m in _QUESTION_PHRASES.finditer(joined)]):
-            cut.extend(words[position:first])
-            cut.append("|")
-            position = last
-        cut.extend(words[position:])
-        words = cut
-    return words
+    if not words:
+        return words
+    if synonyms is not None:
+        spans = synonyms.spans(" ".join(plain(w) for w in words))
+        words = _replace_spans(
+            words,
+            [
+                (start, end, [_mark(f, a) for f, a in zip(canonical.split(), synonyms.accented(canonical).split(), strict=False)])
+                for start, end, canonical in spans
+            ],
+        )
+    joined = " ".join(plain(w) for w in words)
+    return _replace_spans(words, [(m.start(), m.end(), ["|"]) for m in _QUESTION_PHRASES.finditer(joined)])
 
 
 def syllables_of(text: str, synonyms: Canonicalizer | None = None) -> list[str]:

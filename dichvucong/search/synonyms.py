@@ -58,12 +58,6 @@ class Canonicalizer:
     def __len__(self) -> int:
         return len(self.canonical_of)
 
-    def apply(self, folded: str) -> str:
-        """``folded`` with each known phrase replaced by its canonical phrase."""
-        if self.pattern is None:
-            return folded
-        return self.pattern.sub(lambda m: self.canonical_of[" ".join(m.group(1).split())], folded)
-
     def spans(self, folded: str) -> list[tuple[int, int, str]]:
         """Where known phrases stand in ``folded``: (start, end, canonical phrase), in order."""
         if self.pattern is None:

@@ -31,9 +31,10 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from components.intent_override import OVERRIDE_KEY, override_intent
 from dichvucong.text.application_codes import extract_application_codes
 
-OVERRIDE_KEY = "intent_override"
+__all__ = ["OVERRIDE_KEY", "ApplicationCodeIntent", "contains_application_code"]
 
 
 def contains_application_code(text: str | None) -> bool:
@@ -86,7 +87,5 @@ class ApplicationCodeIntent(GraphComponent, IntentClassifier):
             ranking = [
                 item for item in message.get(INTENT_RANKING_KEY) or [] if item.get(INTENT_NAME_KEY) != self._intent
             ]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
-            message.set(OVERRIDE_KEY, {"reason": "application_code", "predicted": predicted}, add_to_output=True)
+            override_intent(message, chosen, [chosen, *ranking], "application_code", predicted)
         return messages

@@ -24,7 +24,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-OVERRIDE_KEY = "intent_override"
+from components.intent_override import OVERRIDE_KEY, override_intent
+
+__all__ = ["OVERRIDE_KEY", "DigitsIntentGuard", "digit_count"]
 
 
 def digit_count(text: str | None) -> int:
@@ -81,7 +83,5 @@ class DigitsIntentGuard(GraphComponent, IntentClassifier):
             ranking = [item for item in message.get(INTENT_RANKING_KEY) or [] if item.get(INTENT_NAME_KEY) != self._intent]
             if not ranking:
                 continue
-            message.set(INTENT, dict(ranking[0]), add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            message.set(OVERRIDE_KEY, {"reason": "too_few_digits", "predicted": predicted}, add_to_output=True)
+            override_intent(message, dict(ranking[0]), ranking, "too_few_digits", predicted)
         return messages
