@@ -46,7 +46,12 @@ QUESTION_PHRASES: tuple[str, ...] = (
 
 # Aspect phrases that also say *which* question it is: "khai sinh trực tuyến" is an FAQ of
 # its own, not the place of "đăng ký khai sinh". They name the aspect and stay search terms.
-CONTENT_ASPECT_PHRASES: frozenset[str] = frozenset(["truc tuyen", "nop online", "qua mang"])
+CONTENT_ASPECT_PHRASES: frozenset[str] = frozenset(
+    [
+        "truc tuyen", "nop online", "qua mang", "online duoc", "buu chinh", "qua buu dien",
+        "bat buoc", "doi tuong", "tieu chuan", "duoc phep", "nghi dinh", "thong tu", "phap luat",
+    ]
+)
 
 
 def _question_pattern() -> re.Pattern[str]:

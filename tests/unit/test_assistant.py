@@ -145,3 +145,19 @@ def test_step_numbers_are_not_doubled(assistant: AssistantService) -> None:
 def test_short_question_reaches_its_faq_when_nothing_else_fits(assistant: AssistantService) -> None:
     reply = ask(assistant, "mot cua lam viec thu 7", "ask_overview")
     assert reply.kind == "faq" and "thứ" in reply.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("lam khai sinh cho be co ton tien ko", "Lệ phí — Đăng ký khai sinh"),
+        ("khai sinh cho con thì lên xã nào làm", "Nơi nộp hồ sơ — Đăng ký khai sinh"),
+        ("dang ky ket hon co nhanh khong", "Thời gian giải quyết — Đăng ký kết hôn"),
+        ("đăng ký kết hôn theo nghị định nào", "Căn cứ pháp lý — Đăng ký kết hôn"),
+    ],
+)
+def test_everyday_wording_names_the_aspect_when_the_intent_is_unclear(
+    assistant: AssistantService, question: str, heading: str
+) -> None:
+    reply = assistant.answer_question(question, None)
+    assert heading in reply.text
