@@ -2,7 +2,7 @@
 
 Builds a temporary SQLite database with the demo catalogue, every demo FAQ and the 1,936
 national procedure names (tests/fixtures/eval/national_procedure_names.csv) as distractor
-procedures, then for each labelled question of the frozen and dev sets
+procedures, then for each labelled question of the frozen and the two dev sets
 (tests/fixtures/eval/*.jsonl, see its README) measures:
 
 * search top-1 / top-3: the expected FAQ or procedure among the first hits of the search;
@@ -76,6 +76,7 @@ class Outcome:
     reply_kind: str = ""
     plain_top1: bool | None = None
     plain_top3: bool | None = None
+    hits: tuple[str, ...] = ()  # the first search hits, as "faq:ID" / "procedure:CODE"
 
 
 @dataclass
@@ -225,11 +226,15 @@ def chat_answerer(rasa_port: int, prefix: str) -> Callable[[str], tuple[str, str
 def evaluate(items: Iterable[Item], answer: Callable[[str], tuple[str, str]], search, plain_search, catalogue: Catalogue) -> list[Outcome]:  # type: ignore[no-untyped-def]
     outcomes = []
     for item in items:
-        top1, top3 = search_ranks(item, search(item.question))
+        hits = search(item.question)
+        top1, top3 = search_ranks(item, hits)
         plain_top1, plain_top3 = search_ranks(item, plain_search(item.question))
         reply, kind = answer(item.question)
         outcomes.append(
-            Outcome(item, reply_contains(item, reply, catalogue), top1, top3, reply, kind, plain_top1, plain_top3)
+            Outcome(
+                item, reply_contains(item, reply, catalogue), top1, top3, reply, kind, plain_top1, plain_top3,
+                tuple(f"{h.type}:{h.code}" for h in hits),
+            )
         )
     return outcomes
 
@@ -273,14 +278,17 @@ def write_failures(name: str, outcomes: list[Outcome]) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         for o in outcomes:
             if not o.answered:
-                record = {"id": o.item.id, "question": o.item.question, "expect": o.item.expect, "reply": o.reply[:400]}
+                record = {
+                    "id": o.item.id, "question": o.item.question, "expect": o.item.expect,
+                    "search_top3": list(o.hits[:3]), "reply": o.reply[:400],
+                }
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default="frozen,dev", help="comma-separated: frozen, dev")
+    parser.add_argument("--sets", default="frozen,dev,dev2", help="comma-separated: frozen, dev, dev2")
     parser.add_argument("--chat", action=argparse.BooleanOptionalAction, default=True, help="through the Rasa REST channel")
     parser.add_argument("--distractors", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (default: rasa_project/models/current.tar.gz)")
