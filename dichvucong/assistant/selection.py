@@ -42,6 +42,9 @@ PROCEDURE_MIN_SCORE = 0.4
 #: and field): below it the question is about something the catalogue does not hold
 #: ("thai sản" next to "trợ cấp thất nghiệp").
 MIN_ANSWER_COVERAGE = 0.5
+#: ... unless the citizen said this share of its name: a long story around "đăng ký tạm trú"
+#: or "giấy hôn thú" is still about that procedure, whatever else it tells.
+NAME_SAID_CANDIDATE = 0.8
 #: An FAQ (its question, other phrasings and tags) must contain at least this share: FAQ
 #: questions are shorter than citizens' stories, so less is asked of them.
 FAQ_MIN_COVERAGE = 0.3
@@ -201,21 +204,37 @@ def _share_of(question: Question, subset: list[str], covered: frozenset[str]) ->
     return sum(question.weight(t) for t in subset if t in covered) / total if total else 0.0
 
 
+def answer_coverage(question: Question | None, hit: SearchHit, aspects: Iterable[str]) -> float:
+    """How much of the question a unit covers: an FAQ by its own fields, a procedure answered
+    on ``aspects`` by its name, keywords and field plus those aspects' answers ("công an
+    phường hay công an quận" is in the place of "Đăng ký tạm trú")."""
+    asked = [a for a in aspects if a != "overview"]
+    if question is None or hit.type != "procedure" or not asked:
+        return hit.coverage
+    return max(hit.coverage, round(question.share(hit.unit_terms(asked)), 4))
+
+
 def procedure_candidates(
-    hits: list[SearchHit], aspects: Iterable[str] = (), min_score: float = PROCEDURE_MIN_SCORE
+    hits: list[SearchHit],
+    aspects: Iterable[str] = (),
+    min_score: float = PROCEDURE_MIN_SCORE,
+    question: Question | None = None,
 ) -> list[SearchHit]:
     """The best procedure, plus rivals too close to tell apart.
 
     A procedure that holds no content for the asked aspects (a bare national name next to
     the province's full record) is not an answer unit for them when another one is. A rival
-    must cover the question about as well as the best, not only score like it.
+    must cover the question about as well as the best, not only score like it. Coverage
+    counts the asked aspects' answers (:func:`answer_coverage`) when ``question`` is given.
     """
+    aspects = list(aspects)
+    coverage = {id(h): answer_coverage(question, h, aspects) for h in hits if h.type == "procedure"}
     candidates = [
         h
         for h in hits
         if h.type == "procedure"
         and h.score >= min_score
-        and h.coverage >= MIN_ANSWER_COVERAGE
+        and (coverage[id(h)] >= MIN_ANSWER_COVERAGE or (h.name_match >= NAME_SAID_CANDIDATE and _has_content(h)))
         and (_has_content(h) or h.name_match >= BARE_MIN_NAME_MATCH)
     ]
     wanted = set(aspects) - {"overview"}
@@ -240,7 +259,7 @@ def procedure_candidates(
         for h in candidates[1:4]
         if h.rank_score >= best.rank_score * RIVAL_SCORE_RATIO
         and h.score >= best.score - RIVAL_CONFIDENCE_GAP
-        and h.coverage >= best.coverage - RIVAL_CONFIDENCE_GAP
+        and coverage[id(h)] >= coverage[id(best)] - RIVAL_CONFIDENCE_GAP
         and h.name_match >= best.name_match - RIVAL_NAME_MATCH_GAP
     ]
     return [best, *rivals]
@@ -313,7 +332,8 @@ def select_answer(
     guessed from a story ("… mà một người không về được thì sao" as the result) is no
     evidence of what the citizen asks. ``None``: judge against ``aspects``.
     """
-    procedures = procedure_candidates(hits, aspects, min_procedure_score)
+    aspects = list(aspects)
+    procedures = procedure_candidates(hits, aspects, min_procedure_score, question)
     if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
         procedures = []  # a follow-up that only shares words with another procedure
     faqs = [h for h in hits if h.type == "faq" and _faq_candidate(h)]  # in search order

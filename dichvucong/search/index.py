@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,6 +35,9 @@ class IndexedDoc:
     # Texts that help BM25 find the item but do not describe what it is about (an FAQ's
     # answer): they never count towards how much of a question the item covers.
     context: tuple[tuple[str, int], ...] = ()
+    # A procedure's answer text per aspect ("place": its address and agency…): not searched,
+    # but part of what the procedure answered on that aspect covers of a question.
+    aspect_texts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,13 @@ class SearchHit:
     terms: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     # An FAQ's: the largest share of a linked procedure's name the query says (0 without links).
     link_match: float = 0.0
+    # A procedure's terms per aspect of its answer (see ``IndexedDoc.aspect_texts``).
+    aspect_terms: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def unit_terms(self, aspects: Iterable[str]) -> frozenset[str]:
+        """The terms of this item answered on ``aspects``: its own, plus those aspects' answers."""
+        extra = [self.aspect_terms.get(a, frozenset()) for a in aspects]
+        return self.terms.union(*extra) if extra else self.terms
 
 
 #: How many items BM25 retrieves before they are ordered (whatever ``k`` is, so the order
@@ -99,6 +110,9 @@ class SearchIndex:
             corpus.append(doc_terms or ["__empty__"])
             self._retrievable.update(doc_terms)
         self._by_key = {(doc.type, doc.code): i for i, doc in enumerate(docs)}
+        self._aspect_terms: list[dict[str, frozenset[str]]] = [
+            {aspect: frozenset(analyze(text, self.synonyms)) for aspect, text in doc.aspect_texts} for doc in docs
+        ]
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
         # Pairs formed from content readings ("xe_may" from "xe máy"): a question typed
         # without diacritics forms these too.
@@ -263,7 +277,7 @@ class SearchIndex:
                 SearchHit(
                     doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4),
                     round(coverage, 4), doc.links, doc.detail, doc.aspects, doc_terms,
-                    round(self._link_match(doc, query_set), 4),
+                    round(self._link_match(doc, query_set), 4), self._aspect_terms[position],
                 )
             )
             positions.append(position)

@@ -101,6 +101,39 @@ def _answerable_aspects(session: Session) -> dict[int, frozenset[str]]:
     return {pid: frozenset(aspects) for pid, aspects in found.items()}
 
 
+def _aspect_texts(session: Session) -> dict[int, dict[str, list[str]]]:
+    """Per procedure id, the text of each aspect it holds (what its answer on it says).
+
+    A procedure answered on an aspect is that aspect's unit: "tạm trú, lên công an phường hay
+    công an quận" is covered by the place of "Đăng ký tạm trú", not only by its name. These
+    texts are not searched (procedure contents made the wrong procedure win in BM25); the
+    selection uses them to judge how much of a question one aspect of a procedure covers.
+    """
+    texts: dict[int, dict[str, list[str]]] = {}
+
+    def add(procedure_id: int, aspect: str, *parts: str | None) -> None:
+        texts.setdefault(procedure_id, {}).setdefault(aspect, []).extend(p for p in parts if p)
+
+    for pid, name, issuer in session.execute(select(RequiredDocument.procedure_id, RequiredDocument.name, RequiredDocument.issuer)):
+        add(pid, "documents", name, issuer)
+    channels = select(FilingChannel.procedure_id, FilingChannel.method, FilingChannel.fee_text, FilingChannel.time_text, FilingChannel.time_description)
+    for pid, method, fee, time_text, time_description in session.execute(channels):
+        add(pid, "fee", method, fee)
+        add(pid, "time", method, time_text, time_description)
+        add(pid, "place", method)
+    for pid, case, description in session.execute(select(ProcedureStep.procedure_id, ProcedureStep.case, ProcedureStep.description)):
+        add(pid, "steps", case, description)
+    for pid, name, issuer, description in session.execute(select(ProcedureResult.procedure_id, ProcedureResult.name, ProcedureResult.issuer, ProcedureResult.description)):
+        add(pid, "result", name, issuer, description)
+    for pid, number, title in session.execute(select(LegalBasis.procedure_id, LegalBasis.number, LegalBasis.title)):
+        add(pid, "legal_basis", number, title)
+    places = select(Procedure.id, Procedure.filing_address, Procedure.handling_agency, Procedure.competent_authority, Procedure.conditions, Procedure.applicants)
+    for pid, address, agency, authority, conditions, applicants in session.execute(places):
+        add(pid, "place", address, agency, authority)
+        add(pid, "conditions", conditions, applicants)
+    return texts
+
+
 def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDoc]:
     """Snapshot of everything searchable: enabled procedures and published, not deleted FAQs.
 
@@ -108,12 +141,14 @@ def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDo
     """
     docs: list[IndexedDoc] = []
     answerable = _answerable_aspects(session)
+    aspect_texts = _aspect_texts(session)
     query = select(Procedure).where(Procedure.enabled.is_(True)).order_by(Procedure.id)
     for p in session.scalars(query):
         docs.append(
             IndexedDoc(
                 "procedure", p.id, p.code, p.name, _procedure_texts(p),
                 detail=_procedure_detail(p), aspects=answerable.get(p.id, frozenset({"overview"})),
+                aspect_texts=tuple((aspect, " . ".join(parts)) for aspect, parts in aspect_texts.get(p.id, {}).items() if parts),
             )
         )
     faqs = session.scalars(select(Faq).where(Faq.published.is_(True), Faq.deleted_at.is_(None)).order_by(Faq.id))

@@ -65,6 +65,13 @@ TABLE: list[tuple[str, str | None, str]] = [
     # The intent guessed an aspect ("ai cấp" as the place) the words do not name: an FAQ is
     # not ruled out for answering another aspect on that guess.
     ("người thân qua đời ở nhà thì giấy báo tử ai cấp cho", "ask_place", "faq:faq-141"),
+    # A procedure answered on an aspect covers that aspect's answer too: the agencies named
+    # are in the place of "Đăng ký tạm trú", so the FAQs about dormitories and fines that
+    # share "công an" and "tạm trú" do not take the question.
+    ("đăng ký tạm trú thì lên công an phường hay công an quận", "ask_place", "procedure:1.004222:place"),
+    ("làm hộ chiếu cho bé 8 tuổi đi du lịch cần những giấy gì", "ask_documents", "procedure:1.003544:documents"),
+    # The whole name said keeps the procedure a candidate in a long message.
+    ("muốn làm giấy hôn thú thì hai đứa cần đáp ứng điều kiện gì vậy anh chị", "ask_conditions", "procedure:1.000894:conditions"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
