@@ -15,7 +15,7 @@ RASA := .venv-rasa/bin
 WITH_RASA_PATH := PYTHONPATH=$(CURDIR):$(CURDIR)/rasa_project
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-RASA_INPUTS := $(shell find rasa_project/config.yml rasa_project/domain.yml rasa_project/data rasa_project/components -type f -not -name '*.pyc' 2>/dev/null)
+RASA_INPUTS := $(shell find rasa_project/config.yml rasa_project/domain.yml rasa_project/data rasa_project/components dichvucong/text -type f -not -name '*.pyc' 2>/dev/null)
 MODEL := rasa_project/models/current.tar.gz
 
 .PHONY: help setup run test nlu-eval bench profile soak eval lint train seed clean

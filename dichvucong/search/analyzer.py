@@ -18,7 +18,16 @@ from dichvucong.search.synonyms import Canonicalizer
 from dichvucong.text.normalize import normalize_text, strip_accents
 
 STOPWORDS: frozenset[str] = frozenset(
-    ["a", "ah", "ak", "ba", "ban", "bao", "bay", "be", "bi", "biet", "bo", "buoc", "cac", "cach", "cai", "can", "cang", "cha", "chi", "chiu", "cho", "chu", "chua", "co", "con", "cua", "cuoi", "da", "dau", "day", "de", "den", "deu", "di", "dia", "diem", "do", "doi", "du", "duoc", "gi", "gio", "giup", "hay", "het", "hien", "hoi", "ha", "hom", "hu", "khi", "khoang", "kia", "ko", "khong", "la", "lai", "lam", "lau", "len", "le", "luc", "ma", "may", "minh", "moi", "mot", "muon", "nao", "nay", "ne", "neu", "ngay", "nhe", "nhi", "nhieu", "nhu", "nhung", "no", "noi", "nop", "o", "oi", "ong", "phai", "phi", "qua", "ra", "rang", "rat", "roi", "sao", "se", "sau", "so", "sang", "ta", "tai", "tam", "the", "theo", "thi", "thoi", "thu", "thuc", "thuong", "ti", "tien", "tinh", "to", "toi", "tra", "trong", "tu", "tuc", "va", "vao", "vay", "ve", "vi", "viec", "voi", "xin", "xong", "y", "gium", "dum", "hoac", "cung", "ho"]
+    ["a", "ah", "ak", "ba", "ban", "bao", "bay", "be", "bi", "biet", "bo", "buoc", "cac", "cach", "cai", "can", "cang", "cha", "chi", "chiu", "cho", "chu", "chua", "co", "con", "cua", "cuoi", "da", "dau", "day", "de", "den", "deu", "di", "dia", "diem", "do", "doi", "du", "duoc", "gi", "gio", "giup", "hay", "het", "hien", "hoi", "ha", "hom", "hu", "khi", "khoang", "kia", "ko", "khong", "la", "lai", "lam", "lau", "len", "le", "luc", "ma", "may", "minh", "moi", "mot", "muon", "nao", "nay", "ne", "neu", "ngay", "nhe", "nhi", "nhieu", "nhu", "nhung", "no", "noi", "nop", "o", "oi", "ong", "phai", "phi", "qua", "ra", "rang", "rat", "roi", "sao", "se", "sau", "so", "sang", "ta", "tai", "tam", "the", "theo", "thi", "thoi", "thu", "thuc", "thuong", "ti", "tien", "tinh", "to", "toi", "tra", "trong", "tu", "tuc", "va", "vao", "vay", "ve", "vi", "viec", "voi", "xin", "xong", "y", "gium", "dum", "hoac", "cung", "ho",
+     "em", "e", "anh", "tui", "ad", "admin", "mn", "luon", "hong", "nhen", "nghen"]
+)
+
+# Forms of address, pronouns and particles of chat ("em", "anh chị", "tui", "ad", "luôn",
+# "hông"): never a term alone, and in a question they pair only into pairs the index holds
+# ("anh em" as siblings, "trẻ em", "em bé"); "tui em", "con em", "hông anh" are noise that no
+# procedure or FAQ contains and that would only count against every unit's coverage.
+SOFT_BREAKERS: frozenset[str] = frozenset(
+    ["em", "e", "anh", "chi", "tui", "ad", "admin", "mn", "luon", "hong", "nhen", "nghen", "nha", "ha", "a", "ah", "ak"]
 )
 
 # Words that never belong to a procedure's name: a pair containing one is not a term.
@@ -75,7 +84,7 @@ _QUESTION_PHRASES = _question_pattern()
 CONTENT_READINGS: frozenset[str] = frozenset(
     ["bà", "bản", "bán", "bố", "căn", "cán", "chủ", "chữ", "cơ", "dấu", "địa", "đề", "đẻ", "đền", "đỏ", "đổi",
      "hộ", "lẻ", "lễ", "lục", "mã", "máy", "nợ", "số", "sổ", "sở", "tài", "tạm", "thẻ", "thư", "thú", "tỉnh",
-     "tình", "tội", "tờ", "tư", "tử", "vé", "vẽ", "ví", "vị"]
+     "tình", "tội", "tờ", "tư", "tử", "vé", "vẽ", "ví", "vị", "hỏng"]
 )
 
 #: Suffix of a folded syllable read as content from its diacritics ("the" + CONTENT_MARK for
@@ -158,12 +167,18 @@ def _pairs_with(syllable: str) -> bool:
     return syllable.endswith(CONTENT_MARK) or (plain(syllable) not in PAIR_BREAKERS)
 
 
-def terms(syllables: list[str], content_pairs: frozenset[str] | set[str] = frozenset()) -> list[str]:
+def terms(
+    syllables: list[str],
+    content_pairs: frozenset[str] | set[str] = frozenset(),
+    known_pairs: frozenset[str] | set[str] | None = None,
+) -> list[str]:
     """Search terms of a syllable sequence: content syllables and neighbouring pairs.
 
     ``content_pairs`` are pairs the index formed from content readings ("xe_may" from "xe
     máy"): a question typed without diacritics still forms them ("xe may"), and only them.
     A stop word typed without diacritics next to a content reading pairs with it ("bản sao").
+    ``known_pairs`` (for a question): the index's pairs; a pair with a word of chat
+    (``SOFT_BREAKERS``) is kept only when it is one of them.
     """
     result: list[str] = []
     for index, syllable in enumerate(syllables):
@@ -177,6 +192,8 @@ def terms(syllables: list[str], content_pairs: frozenset[str] | set[str] = froze
             if nxt == "|":
                 continue
             pair = f"{bare}_{plain(nxt)}"
+            if known_pairs is not None and pair not in known_pairs and (bare in SOFT_BREAKERS or plain(nxt) in SOFT_BREAKERS):
+                continue
             if _pairs_with(syllable) and _pairs_with(nxt):
                 result.append(pair)
             elif all(_pairs_with(s) or s.endswith(AMBIGUOUS_MARK) for s in (syllable, nxt)) and (

@@ -117,6 +117,7 @@ class SearchIndex:
         # Pairs formed from content readings ("xe_may" from "xe máy"): a question typed
         # without diacritics forms these too.
         self._content_pairs = frozenset(t for ts in self._doc_terms for t in ts if is_pair(t) and breaks_by_fold(t))
+        self._known_pairs = frozenset(t for ts in self._doc_terms for t in ts if is_pair(t))
         self._vocabulary_set = set(self._vocabulary)
         n_docs = max(len(docs), 1)
         doc_freq: dict[str, int] = {}
@@ -229,7 +230,7 @@ class SearchIndex:
 
     def query_terms(self, query: str) -> list[str]:
         """The terms a query is searched with, after repair and synonyms."""
-        return terms(self.repair(syllables_of(query, self.synonyms)), self._content_pairs)
+        return terms(self.repair(syllables_of(query, self.synonyms)), self._content_pairs, self._known_pairs)
 
     def terms_of(self, doc_type: DocType, code: str) -> frozenset[str]:
         """Every term of one indexed item (empty when it is not indexed)."""

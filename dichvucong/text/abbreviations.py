@@ -75,3 +75,25 @@ ABBREVIATIONS: dict[str, str] = {
     "ah": "à",
     "dt": "điện thoại",
 }
+
+
+#: Regional and spoken spellings, matched on the exact lower-case word (with its diacritics,
+#: so "sánh" in "so sánh" or "hỏng" are left alone): "có sao hông", "ba má tui", "mới sanh".
+SPOKEN_FORMS: dict[str, str] = {
+    "hông": "không",
+    "hổng": "không",
+    "hem": "không",
+    "tui": "tôi",
+    "sanh": "sinh",
+    "nhiu": "nhiêu",
+    "má": "mẹ",
+    "mần": "làm",
+    "xài": "dùng",
+    "xai": "dùng",
+    "dzậy": "vậy",
+    "dzay": "vậy",
+    "zậy": "vậy",
+    "zay": "vậy",
+    "hok": "không",
+    "khum": "không",
+}

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from dichvucong.text.abbreviations import ABBREVIATIONS
+from dichvucong.text.abbreviations import ABBREVIATIONS, SPOKEN_FORMS
 
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 _SPACES_RE = re.compile(r"\s+")
@@ -44,8 +44,10 @@ def words(text: str) -> list[str]:
 
 def expand_word(word: str) -> str:
     """Expand one chat spelling or abbreviation (case-insensitive), else return it unchanged."""
-    key = strip_accents(word.lower())
-    return ABBREVIATIONS.get(key, word)
+    lowered = word.lower()
+    if lowered in SPOKEN_FORMS:
+        return SPOKEN_FORMS[lowered]
+    return ABBREVIATIONS.get(strip_accents(lowered), word)
 
 
 def normalize_text(text: str) -> str:

@@ -61,3 +61,18 @@ def test_strip_accents_handles_d_with_stroke() -> None:
 def test_syllables_and_diacritics_flag() -> None:
     assert syllables("Hộ chiếu, 200.000đ!") == ["ho", "chieu", "200", "000d"]
     assert has_diacritics("hộ chiếu") and not has_diacritics("ho chieu")
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("có sao hông", "có sao không"),
+        ("ba má tui", "ba mẹ tôi"),
+        ("vợ mới sanh", "vợ mới sinh"),
+        ("mất nhiu tiền", "mất nhiêu tiền"),
+        ("so sánh", "so sánh"),  # only the exact spoken form: "sánh" is another word
+        ("thẻ bị hỏng", "thẻ bị hỏng"),
+    ],
+)
+def test_spoken_and_regional_forms_read_as_the_standard_word(typed: str, canonical: str) -> None:
+    assert normalize_text(typed) == canonical

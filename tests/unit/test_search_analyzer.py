@@ -59,3 +59,18 @@ def test_a_canonical_phrase_is_not_rewritten_by_a_shorter_phrase_of_another_grou
     terms = analyze("xin giấy báo tử ở đâu", synonyms)
     assert "bao_tu" in terms and "khai_tu" not in terms
     assert "khai_tu" in analyze("đi báo tử cho bố", synonyms)
+
+
+def test_words_of_chat_pair_only_into_pairs_the_index_holds() -> None:
+    index = SearchIndex(
+        [
+            IndexedDoc("faq", 1, "F1", "Anh em muốn sang tên đất bố để lại", (("Anh em muốn sang tên đất bố để lại", 3),)),
+            IndexedDoc("procedure", 2, "P2", "Đăng ký tạm trú", (("Đăng ký tạm trú", 3),)),
+        ]
+    )
+    story = set(index.query_terms("4 anh em tui muon sang ten dat"))
+    assert "anh_em" in story  # siblings: a pair the index holds
+    assert "em_tui" not in story and "tui" not in story and "em" not in story
+    chat = set(index.query_terms("Em ở trọ chưa báo tạm trú, có sao hông anh chị?"))
+    assert "tam_tru" in chat
+    assert not {t for t in chat if t.split("_")[0] in {"hong", "anh", "chi"} or t.endswith(("_anh", "_chi", "_em"))}
