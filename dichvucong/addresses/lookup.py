@@ -85,10 +85,19 @@ _SOCIETY_BEFORE = frozenset(
 _SOCIETY_AFTER = frozenset(["hoa", "chu"])  # "xã hội hóa", "xã hội chủ nghĩa"
 
 
+# Services done at the commune, not names of one: "ra xã chứng thực", "lên phường đăng ký".
+_SERVICE_AFTER = frozenset(
+    ["chung thuc", "cong chung", "dang ky", "xac nhan", "cap giay", "lam giay", "lam ho", "nop ho", "ho so",
+     "hanh chinh", "mot cua", "khai sinh", "khai tu", "ket hon", "tam tru", "thuong tru"]
+)
+
+
 def _is_common_word_after(text: str, match: re.Match[str]) -> bool:
     following = text[match.end() - 1 :].split(maxsplit=2)
     word = fold(following[0]) if following else ""
     if following and _names_nothing(following[0].strip(",.;:!?")):
+        return True
+    if " ".join(fold(w.strip(",.;:!?")) for w in following[:2]) in _SERVICE_AFTER:
         return True
     if word.isdigit() and fold(match.group(1)) == "xa":  # "làm ăn xa 5 tháng": only phường take numbers
         return True

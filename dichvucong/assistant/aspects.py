@@ -68,11 +68,30 @@ _PATTERNS = {
 }
 
 
+#: A comparison ("công chứng với chứng thực khác nhau chỗ nào", "phiếu số 1 và số 2 khác
+#: nhau thế nào") asks neither the place nor the steps its question words would name.
+_COMPARISON = re.compile(r"\b(khac nhau|khac gi|khac cho nao|phan biet|giong nhau|giong hay khac)\b")
+
+
+def asks_the_steps(text: str) -> bool:
+    """True when ``text`` asks for the steps themselves ("các bước", "trình tự"), not just how."""
+    return bool(_EXPLICIT_STEPS.search(fold(text)))
+
+
+def is_comparison(text: str) -> bool:
+    """True when ``text`` asks how two things differ."""
+    return bool(_COMPARISON.search(fold(text)))
+
+
 def detect_aspects(text: str) -> list[Aspect]:
-    """Aspects named in ``text``, in the order they appear."""
+    """Aspects named in ``text``, in the order they appear (none for "how" and "where" in a
+    comparison)."""
     folded = fold(text)
+    comparison = bool(_COMPARISON.search(folded))
     found: list[tuple[int, Aspect]] = []
     for aspect, pattern in _PATTERNS.items():
+        if comparison and aspect in (Aspect.STEPS, Aspect.PLACE):
+            continue
         match = pattern.search(folded)
         if match:
             found.append((match.start(), aspect))

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from dichvucong.assistant.aspects import detect_aspects
+from dichvucong.assistant.aspects import asks_the_steps, detect_aspects, is_comparison
 from dichvucong.search.analyzer import is_pair
 from dichvucong.search.index import SearchHit
 from dichvucong.text.normalize import fold
@@ -287,6 +287,10 @@ def asks_another_aspect(faq: SearchHit, aspects: Iterable[str], yes_no: bool = F
     if not asked:
         return False
     faq_aspects = {a.value for a in detect_aspects(faq.title)} - {"overview"}
+    if faq_aspects == {"steps"} and not asks_the_steps(faq.title):
+        faq_aspects = {"steps", "place", "documents"}  # "… thì làm thế nào?": how, where, what papers
+    if is_comparison(faq.title):
+        faq_aspects.add("comparison")  # how two things differ answers none of the aspects
     if is_yes_no(faq.title):
         # "… có được … không?" answers whether, also when it names a place ("trực tuyến")
         faq_aspects.add("conditions")
@@ -362,7 +366,7 @@ def select_answer(
         covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
         other_aspect = asks_another_aspect(best, aspects if named_aspects is None else named_aspects, yes_no)
         says_the_extra = specific and covers_extra and not other_aspect
-        named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra
+        named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra and not other_aspect
         # The search ranks the FAQ above the procedure, and the question says more than it.
         above_and_beyond = (
             bool(procedures) and hits.index(best) < hits.index(procedures[0]) and bool(extra)
@@ -372,6 +376,7 @@ def select_answer(
             and lead >= 0
             and best.name_match >= FAQ_OUTRANKS_NAME_MATCH
             and _share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
+            and not other_aspect
         )
         # ... and the FAQ contains more of the question (a tie keeps the procedure): "… mà một
         # người bận không về được thì sao" is the FAQ on both partners attending. A generic

@@ -27,6 +27,10 @@ CASES = [
     ("Con trai tôi sắp đi làm ăn xa 5 tháng, khai báo tạm vắng cần giấy gì?", None),
     ("lam can cuoc o xa Tan Phu", "xa Tan Phu"),
     ("di lam an xa 5 thang thi khai bao tam vang o dau", None),
+    # A service done at the commune is no commune's name.
+    ("ra xã chứng thực bản sao có cần mang bản chính không", None),
+    ("mang ra xa cong chung hop dong mua ban", None),
+    ("tôi ở xã Công Hải, Thuận Nam", "xã Công Hải, Thuận Nam"),
 ]
 
 

@@ -72,6 +72,10 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("làm hộ chiếu cho bé 8 tuổi đi du lịch cần những giấy gì", "ask_documents", "procedure:1.003544:documents"),
     # The whole name said keeps the procedure a candidate in a long message.
     ("muốn làm giấy hôn thú thì hai đứa cần đáp ứng điều kiện gì vậy anh chị", "ask_conditions", "procedure:1.000894:conditions"),
+    # A comparison asks how two things differ, not where ("chỗ nào") or how ("thế nào"); an
+    # FAQ comparing two things does not answer the documents asked for.
+    ("ra xã chứng thực với ra phòng công chứng thì khác nhau chỗ nào", None, "faq:faq-024"),
+    ("xin lý lịch tư pháp số 1 cần giấy tờ gì", "ask_documents", "procedure:2.001417:documents"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.

@@ -161,3 +161,17 @@ def test_everyday_wording_names_the_aspect_when_the_intent_is_unclear(
 ) -> None:
     reply = assistant.answer_question(question, None)
     assert heading in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "aspects"),
+    [
+        ("công chứng với chứng thực khác nhau chỗ nào", []),
+        ("phiếu số 1 và số 2 khác nhau thế nào", []),
+        ("đăng ký kết hôn làm ở chỗ nào", ["place"]),
+    ],
+)
+def test_a_comparison_names_no_place_or_steps(question: str, aspects: list[str]) -> None:
+    from dichvucong.assistant.aspects import detect_aspects
+
+    assert [a.value for a in detect_aspects(question)] == aspects
