@@ -140,9 +140,12 @@ class AssistantService:
         if problem is not None:
             return Reply(replies.input_problem(problem, self._settings), kind="bad_input")
         aspects = aspects_for(None, question)
-        selection = self._select(question, None, aspects)
+        terms, hits = self._rank(question)
+        selection = self._select(question, None, aspects, ranked=(terms, hits))
         if selection.decision is not Decision.NONE:
             return self._reply_for(selection, aspects, question)
+        if looks_administrative(terms, hits) or asks_for_a_procedure(question):
+            return Reply(replies.not_found(self._settings), kind="not_found")
         buttons = [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in (Aspect.DOCUMENTS, Aspect.FEE, Aspect.TIME, Aspect.PLACE)]
         return Reply(replies.unclear(self._settings), kind="clarify", buttons=buttons if current_code else [])
 
