@@ -80,6 +80,10 @@ FAQ_OUTRANKS_EXTRA_COVER = 0.25
 #: gives way to an FAQ ranked above it whose question the citizen said for the most part
 #: (FAQ_OUTRANKS_NAME_MATCH), without the extra-words condition.
 UNNAMED_BASE_NAME_MATCH = 0.1
+#: When the citizen's words name no aspect, an FAQ ranked above the procedure may contain
+#: this much less of the question and still be the answer (the procedure has only its
+#: overview to give).
+FAQ_OVERVIEW_MARGIN = 0.05
 #: An FAQ chosen by less than this coverage lead over the procedure is not certain: the
 #: procedure's other FAQs are offered beside it as "Câu hỏi liên quan".
 FAQ_CERTAIN_MARGIN = 0.15
@@ -393,11 +397,20 @@ def select_answer(
             and best.name_match >= FAQ_OUTRANKS_NAME_MATCH
             and not other_aspect
         )
+        # ... or the citizen's words ask no aspect at all (the procedure could only give its
+        # overview) while the question says more than the procedure, and the FAQ the search
+        # ranks above it covers about as much: "ở trọ hơn một tháng chưa báo tạm trú, có sao
+        # không" is the FAQ on the deadline, not what "Đăng ký tạm trú" is.
+        words_ask_nothing = not (set(aspects if named_aspects is None else named_aspects) - {"overview"})
+        specific_over_overview = above_and_beyond and words_ask_nothing and lead >= -FAQ_OVERVIEW_MARGIN
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
         # that contains about as much of the question.
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
-        if base_code is None or contains_more or says_the_extra or named or outranks or bare or ranked_first or unnamed_base:
+        if (
+            base_code is None or contains_more or says_the_extra or named or outranks or bare or ranked_first
+            or unnamed_base or specific_over_overview
+        ):
             certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
             related = [] if certain else faqs[1 : MAX_RELATED + 1]
             return Selection(Decision.FAQ, faq=best, related=related)

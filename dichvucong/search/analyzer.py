@@ -59,6 +59,7 @@ CONTENT_ASPECT_PHRASES: frozenset[str] = frozenset(
     [
         "truc tuyen", "nop online", "qua mang", "online duoc", "buu chinh", "qua buu dien",
         "bat buoc", "doi tuong", "tieu chuan", "duoc phep", "nghi dinh", "thong tu", "phap luat",
+        "len cong an", "ra cong an", "ra uy ban", "len uy ban", "hay cong an", "hay uy ban", "cong an nao", "uy ban nao",
     ]
 )
 

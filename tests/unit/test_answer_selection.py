@@ -230,15 +230,21 @@ def _question(*terms: str, weights: dict[str, float] | None = None) -> Question:
 
 
 @pytest.mark.parametrize(
-    ("faq_terms", "expected"),
+    ("faq_terms", "named", "expected"),
     [
         # The FAQ holds more of the question (what it adds: "mot_nguoi"): the FAQ.
-        ({"ket_hon", "dang_ky", "mot_nguoi"}, Decision.FAQ),
-        # It holds exactly as much as the procedure: a tie keeps the procedure.
-        ({"ket_hon", "dang_ky"}, Decision.PROCEDURE),
+        ({"ket_hon", "dang_ky", "mot_nguoi"}, [], Decision.FAQ),
+        # It holds exactly as much as the procedure, and the words ask the result: a tie
+        # keeps the procedure.
+        ({"ket_hon", "dang_ky"}, ["result"], Decision.PROCEDURE),
+        # ... but when the words ask no aspect, the procedure has only its overview to give:
+        # the FAQ the search ranks first is the answer.
+        ({"ket_hon", "dang_ky"}, [], Decision.FAQ),
     ],
 )
-def test_an_faq_ranked_above_the_procedure_wins_with_more_of_the_question(faq_terms: set[str], expected: Decision) -> None:
+def test_an_faq_ranked_above_the_procedure_wins_with_more_of_the_question(
+    faq_terms: set[str], named: list[str], expected: Decision
+) -> None:
     # The added words weigh little: the FAQ's lead is under FAQ_COVERAGE_MARGIN and the
     # question is not "specific", so only the ranking rule can choose the FAQ.
     weights = {"ket_hon": 3.0, "dang_ky": 3.0, "mot_nguoi": 0.5, "ve_duoc": 0.5}
@@ -246,8 +252,8 @@ def test_an_faq_ranked_above_the_procedure_wins_with_more_of_the_question(faq_te
     faq = _hit("faq", "faq-x", round(question.share(faq_terms), 4), faq_terms)
     procedure_terms = {"ket_hon", "dang_ky"}
     procedure = _hit("procedure", "P", round(question.share(procedure_terms), 4), procedure_terms)
-    # The intent guessed "result"; the words name no aspect.
-    selection = select_answer(question, [faq, procedure], aspects=["result"], named_aspects=[])
+    # The intent guessed "result"; ``named``: the aspects the words name.
+    selection = select_answer(question, [faq, procedure], aspects=["result"], named_aspects=named)
     assert selection.decision is expected
 
 
