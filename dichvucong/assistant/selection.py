@@ -350,8 +350,14 @@ def select_answer(
     # A long story about a procedure leaves even the right procedure below
     # MIN_ANSWER_COVERAGE (the story's own words are in no unit). It is not an answer on its
     # own then, but an FAQ the search ranks below it must still beat it to be chosen.
+    # The same holds, wherever it ranks, when the best FAQ answers another aspect than the
+    # one the words ask ("… tròn 14 tuổi đi làm căn cước thì mấy ngày có" is not the FAQ on
+    # which papers a 14-year-old brings).
     below_bar = None if procedures or current_code or not faqs else _best_below_bar(hits, min_procedure_score)
-    if below_bar is not None and hits.index(below_bar) < hits.index(faqs[0]):
+    if below_bar is not None and (
+        hits.index(below_bar) < hits.index(faqs[0])
+        or asks_another_aspect(faqs[0], aspects if named_aspects is None else named_aspects, yes_no)
+    ):
         procedures = [below_bar]
     if procedures:
         base_code, base_terms = procedures[0].code, procedures[0].terms

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from dichvucong.addresses.lookup import extract_address, resolve_address, without_address
 from dichvucong.assistant import replies
-from dichvucong.assistant.aspects import ASPECT_INTENTS, ASPECT_LABELS, Aspect, aspects_for, detect_aspects
+from dichvucong.assistant.aspects import (
+    ASPECT_INTENTS,
+    ASPECT_LABELS,
+    Aspect,
+    aspects_for,
+    asks_the_steps,
+    detect_aspects,
+)
 from dichvucong.assistant.catalogue_cache import ProcedureCache
 from dichvucong.assistant.formatting import format_answer, format_aspect
 from dichvucong.assistant.input_check import clean_question, input_problem
@@ -202,7 +209,7 @@ class AssistantService:
             aspects=[a.value for a in aspects],
             min_procedure_score=self._settings.search_min_confidence,
             yes_no=is_yes_no(said),
-            named_aspects=[a.value for a in detect_aspects(said)],
+            named_aspects=named_aspects(said),
         )
 
     def _names_something(self, question: str) -> bool:
@@ -319,3 +326,15 @@ def _short(title: str, limit: int = BUTTON_TITLE_CHARS) -> str:
 
 
 __all__ = ["AssistantService", "Button", "Reply", "aspect_payload", "choose_payload", "faq_payload", "format_aspect"]
+
+
+def named_aspects(text: str) -> list[str]:
+    """The aspects the words of ``text`` name, for judging whether an FAQ answers another one.
+
+    A bare "làm sao", "thế nào" (no "các bước", "trình tự") asks how to go about it — the
+    steps, where and with what papers — as an FAQ asking "… thì làm thế nào?" answers them.
+    """
+    named = [a.value for a in detect_aspects(text)]
+    if named == [Aspect.STEPS.value] and not asks_the_steps(text):
+        named += [Aspect.PLACE.value, Aspect.DOCUMENTS.value]
+    return named

@@ -76,6 +76,12 @@ TABLE: list[tuple[str, str | None, str]] = [
     # FAQ comparing two things does not answer the documents asked for.
     ("ra xã chứng thực với ra phòng công chứng thì khác nhau chỗ nào", None, "faq:faq-024"),
     ("xin lý lịch tư pháp số 1 cần giấy tờ gì", "ask_documents", "procedure:2.001417:documents"),
+    # A long story leaves the procedure under the answer bar; an FAQ that answers another
+    # aspect (which papers) still does not take a question about the time or the fee.
+    ("bé nhà tôi tháng sau tròn 14 tuổi, dẫn bé đi làm thẻ căn cước thì mấy ngày có thẻ", "ask_processing_time", "procedure:1.012352:time"),
+    ("sắp tới em tròn 40 tuổi, nghe nói phải đi đổi căn cước, vậy có mất tiền không", "ask_fee", "procedure:1.012353:fee"),
+    # "… giờ phải làm sao" asks how to go about it: the FAQ on what to redo is the answer.
+    ("đi chợ bị móc mất ví có căn cước với bằng lái, giờ phải làm sao", "ask_steps", "faq:faq-163"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
