@@ -212,9 +212,11 @@ def _share_of(question: Question, subset: list[str], covered: frozenset[str]) ->
 def answer_coverage(question: Question | None, hit: SearchHit, aspects: Iterable[str]) -> float:
     """How much of the question a unit covers: an FAQ by its own fields, a procedure answered
     on ``aspects`` by its name, keywords and field plus those aspects' answers ("công an
-    phường hay công an quận" is in the place of "Đăng ký tạm trú")."""
+    phường hay công an quận" is in the place of "Đăng ký tạm trú"). Only a procedure whose
+    own texts hold ``FAQ_MIN_COVERAGE`` of the question is lifted: words an answer happens to
+    contain ("thành lập", "giấy đề nghị") do not make a company question a household one."""
     asked = [a for a in aspects if a != "overview"]
-    if question is None or hit.type != "procedure" or not asked:
+    if question is None or hit.type != "procedure" or not asked or hit.coverage < FAQ_MIN_COVERAGE:
         return hit.coverage
     return max(hit.coverage, round(question.share(hit.unit_terms(asked)), 4))
 

@@ -338,3 +338,18 @@ def test_a_procedure_found_only_by_its_keywords_gives_way_to_an_faq_whose_questi
     faq = _hit("faq", "faq-135", 0.53, {"khai_sinh", "que_quan"}, name_match=0.81, title="Giấy khai sinh bỏ trống quê quán thì bổ sung thế nào?")
     procedure = _hit("procedure", "P", 0.63, {"khai_sinh", "que_quan", "ghi"}, name_match=procedure_name_match)
     assert select_answer(question, [faq, procedure], aspects=["steps"], named_aspects=["steps"]).decision is expected
+
+
+def test_an_aspect_answer_lifts_only_a_procedure_the_question_is_about() -> None:
+    from dataclasses import replace
+
+    question = _question("tam_tru", "cong_an", "phuong", "quan")
+    place = {"place": frozenset({"cong_an", "phuong", "quan"})}
+    # "Đăng ký tạm trú" holds part of the question by its own texts; its place holds the rest.
+    named = replace(_hit("procedure", "P", 0.3, {"tam_tru"}, name_match=0.5), aspect_terms=place)
+    assert [h.code for h in procedure_candidates([named], ["place"], question=question)] == ["P"]
+    assert procedure_candidates([named], ["fee"], question=question) == []
+    # A procedure that shares almost nothing of the question by its own texts is not lifted
+    # by words its answer happens to contain ("công ty" questions and household businesses).
+    unrelated = replace(_hit("procedure", "Q", 0.1, set(), name_match=0.1), aspect_terms=place)
+    assert procedure_candidates([unrelated], ["place"], question=question) == []
