@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -110,9 +110,9 @@ class SearchIndex:
             corpus.append(doc_terms or ["__empty__"])
             self._retrievable.update(doc_terms)
         self._by_key = {(doc.type, doc.code): i for i, doc in enumerate(docs)}
-        self._aspect_terms: list[dict[str, frozenset[str]]] = [
-            {aspect: frozenset(analyze(text, self.synonyms)) for aspect, text in doc.aspect_texts} for doc in docs
-        ]
+        # A procedure's aspect answers are analysed the first time a question needs them (few
+        # procedures ever are candidates), so they add nothing to a rebuild.
+        self._aspect_terms = [_AspectTerms(dict(doc.aspect_texts), self.synonyms) for doc in docs]
         self._vocabulary = sorted({t for ts in self._doc_terms for t in ts if not is_pair(t)})
         # Pairs formed from content readings ("xe_may" from "xe máy"): a question typed
         # without diacritics forms these too.
@@ -334,3 +334,25 @@ class SearchIndex:
 def _syllables_of_terms(term_list: list[str]) -> list[str]:
     """The content syllables of a text, in order: its single-syllable terms."""
     return [t for t in term_list if not is_pair(t)]
+
+
+class _AspectTerms(Mapping[str, frozenset[str]]):
+    """One procedure's terms per aspect of its answer, analysed on first use and kept."""
+
+    def __init__(self, texts: dict[str, str], synonyms: Canonicalizer) -> None:
+        self._texts = texts
+        self._synonyms = synonyms
+        self._terms: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, aspect: str) -> frozenset[str]:
+        terms = self._terms.get(aspect)
+        if terms is None:
+            terms = frozenset(analyze(self._texts[aspect], self._synonyms))  # KeyError: no such aspect
+            self._terms[aspect] = terms
+        return terms
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
