@@ -355,10 +355,10 @@ def select_answer(
     # The same holds, wherever it ranks, when the best FAQ answers another aspect than the
     # one the words ask ("… tròn 14 tuổi đi làm căn cước thì mấy ngày có" is not the FAQ on
     # which papers a 14-year-old brings).
+    judged = aspects if named_aspects is None else list(named_aspects)  # what "another aspect" is judged against
     below_bar = None if procedures or current_code or not faqs else _best_below_bar(hits, min_procedure_score)
     if below_bar is not None and (
-        hits.index(below_bar) < hits.index(faqs[0])
-        or asks_another_aspect(faqs[0], aspects if named_aspects is None else named_aspects, yes_no)
+        hits.index(below_bar) < hits.index(faqs[0]) or asks_another_aspect(faqs[0], judged, yes_no)
     ):
         procedures = [below_bar]
     if procedures:
@@ -377,7 +377,7 @@ def select_answer(
     if best is not None:
         lead = best.coverage - base_coverage
         covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
-        other_aspect = asks_another_aspect(best, aspects if named_aspects is None else named_aspects, yes_no)
+        other_aspect = asks_another_aspect(best, judged, yes_no)
         says_the_extra = specific and covers_extra and not other_aspect
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra and not other_aspect
         # The search ranks the FAQ above the procedure, and the question says more than it.
@@ -409,7 +409,7 @@ def select_answer(
         # overview) while the question says more than the procedure, and the FAQ the search
         # ranks above it covers about as much: "ở trọ hơn một tháng chưa báo tạm trú, có sao
         # không" is the FAQ on the deadline, not what "Đăng ký tạm trú" is.
-        words_ask_nothing = not (set(aspects if named_aspects is None else named_aspects) - {"overview"})
+        words_ask_nothing = not (set(judged) - {"overview"})
         specific_over_overview = above_and_beyond and words_ask_nothing and lead >= -FAQ_OVERVIEW_MARGIN
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
         # that contains about as much of the question.
