@@ -325,9 +325,6 @@ def _short(title: str, limit: int = BUTTON_TITLE_CHARS) -> str:
     return title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-__all__ = ["AssistantService", "Button", "Reply", "aspect_payload", "choose_payload", "faq_payload", "format_aspect"]
-
-
 def named_aspects(text: str) -> list[str]:
     """The aspects the words of ``text`` name, for judging whether an FAQ answers another one.
 
@@ -338,3 +335,6 @@ def named_aspects(text: str) -> list[str]:
     if named == [Aspect.STEPS.value] and not asks_the_steps(text):
         named += [Aspect.PLACE.value, Aspect.DOCUMENTS.value]
     return named
+
+
+__all__ = ["AssistantService", "Button", "Reply", "aspect_payload", "choose_payload", "faq_payload", "format_aspect"]
