@@ -21,8 +21,8 @@ from dichvucong.assistant.aspects import (
     ASPECT_INTENTS,
     ASPECT_LABELS,
     Aspect,
-    aspects_for,
     asks_the_steps,
+    aspects_for,
     detect_aspects,
 )
 from dichvucong.assistant.catalogue_cache import ProcedureCache
