@@ -127,10 +127,11 @@ def import_thesaurus(session: Session, path: Path, on_progress: ProgressCallback
                 report.skipped.append(SkippedRecord(label, f"lỗi khi lưu: {exc}"))
             else:
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                for stale in [p for p, k in owners.items() if k == record.key()]:
+                key = record.key()
+                for stale in [p for p, k in owners.items() if k == key]:
                     del owners[stale]
                 for text in (record.canonical, *record.variants):
-                    owners[fold(text)] = record.key()
+                    owners[fold(text)] = key
         if on_progress:
             on_progress(index + 1, len(rows))
     session.commit()
