@@ -94,6 +94,5 @@ SPOKEN_FORMS: dict[str, str] = {
     "dzay": "vậy",
     "zậy": "vậy",
     "zay": "vậy",
-    "hok": "không",
     "khum": "không",
 }
