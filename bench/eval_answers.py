@@ -288,7 +288,7 @@ def write_failures(name: str, outcomes: list[Outcome]) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default="frozen,dev,dev2", help="comma-separated: frozen, dev, dev2")
+    parser.add_argument("--sets", default="frozen,dev,dev2,dev3", help="comma-separated: frozen, dev, dev2, dev3")
     parser.add_argument("--chat", action=argparse.BooleanOptionalAction, default=True, help="through the Rasa REST channel")
     parser.add_argument("--distractors", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (default: rasa_project/models/current.tar.gz)")
