@@ -69,6 +69,12 @@ FAQ_EXTRA_COVER = 0.5
 #: FAQ contains what the question adds to the procedure's name: the FAQ was asked, even when
 #: the addition is small ("sinh con ở nhà, không có giấy chứng sinh").
 FAQ_NAMED_MATCH = 0.9
+#: The citizen said this share of an FAQ's question (FAQ_NAMED_MATCH) and of what that
+#: question adds to its procedure's name (``SearchHit.own_match``): the FAQ was asked, even
+#: when the procedure contains as much of the question ("xin lltp để đi du học ở đâu" is the
+#: FAQ on a certificate for studying abroad; "mất hộ chiếu phải làm gì" the FAQ on a lost
+#: passport, not what "Cấp hộ chiếu phổ thông" is).
+FAQ_OWN_SAID = 0.9
 #: The citizen said this share of an FAQ's own question (or one of its phrasings), the search
 #: ranks it above the procedure and it contains at least as much of the question: the FAQ
 #: was asked ("xin giấy độc thân để lấy chồng người Đài Loan ở đâu" is the FAQ on a
@@ -380,6 +386,9 @@ def select_answer(
         other_aspect = asks_another_aspect(best, judged, yes_no)
         says_the_extra = specific and covers_extra and not other_aspect
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra and not other_aspect
+        own_words_said = (
+            best.name_match >= FAQ_NAMED_MATCH and best.own_match >= FAQ_OWN_SAID and not other_aspect
+        )
         # The search ranks the FAQ above the procedure, and the question says more than it.
         above_and_beyond = (
             bool(procedures) and hits.index(best) < hits.index(procedures[0]) and bool(extra)
@@ -417,7 +426,7 @@ def select_answer(
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
         if (
             base_code is None or contains_more or says_the_extra or named or outranks or bare or ranked_first
-            or unnamed_base or specific_over_overview
+            or unnamed_base or specific_over_overview or own_words_said
         ):
             certain = base_code is None or lead >= FAQ_CERTAIN_MARGIN
             related = [] if certain else faqs[1 : MAX_RELATED + 1]

@@ -60,6 +60,10 @@ class SearchHit:
     link_match: float = 0.0
     # A procedure's terms per aspect of its answer (see ``IndexedDoc.aspect_texts``).
     aspect_terms: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    # An FAQ's: the share the query says of the words its question adds to its procedures'
+    # names ("du học" in "Xin lý lịch tư pháp để đi du học thì nộp ở đâu?"); 0 when its
+    # question adds nothing to those names.
+    own_match: float = 0.0
 
     def unit_terms(self, aspects: Iterable[str]) -> frozenset[str]:
         """The terms of this item answered on ``aspects``: its own, plus those aspects' answers."""
@@ -70,6 +74,9 @@ class SearchHit:
 #: How many items BM25 retrieves before they are ordered (whatever ``k`` is, so the order
 #: of the first hits does not depend on how many are asked for).
 RETRIEVE_DEPTH = 60
+#: An FAQ question must add at least this much IDF to its procedures' names for
+#: ``SearchHit.own_match`` to mean anything (about one ordinary content word).
+OWN_WORDS_MIN_IDF = 3.0
 #: FAQ candidates (in BM25 order) the learned re-ranker orders again (``search/rerank.py``).
 RERANK_FAQS = 15
 
@@ -279,6 +286,7 @@ class SearchIndex:
                     doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4),
                     round(coverage, 4), doc.links, doc.detail, doc.aspects, doc_terms,
                     round(self._link_match(doc, query_set), 4), self._aspect_terms[position],
+                    round(self._own_match(position, query_set), 4),
                 )
             )
             positions.append(position)
@@ -302,6 +310,28 @@ class SearchIndex:
             for names, total in self._names[position]:
                 best = max(best, sum(self._idf.get(t, self._max_idf) for t in names & query_set) / total)
         return best
+
+    def _own_match(self, position: int, query_set: set[str]) -> float:
+        """For an FAQ, the share the query says of what its own question adds to the names of
+        its linked procedures (IDF-weighted; 0 when it adds less than one ordinary word).
+        Other phrasings are left out: written to be found, they add stray words."""
+        doc = self.docs[position]
+        if doc.type != "faq":
+            return 0.0
+        linked: set[str] = set()
+        for code in doc.links:
+            linked_position = self._by_key.get(("procedure", code))
+            if linked_position is not None:
+                for names, _total in self._names[linked_position]:
+                    linked |= names
+        if not self._names[position]:
+            return 0.0
+        question, _total = self._names[position][0]  # its own question, not the phrasings
+        own = [t for t in question if t not in linked]
+        total = sum(self._idf.get(t, self._max_idf) for t in own)
+        if total < OWN_WORDS_MIN_IDF:
+            return 0.0
+        return sum(self._idf.get(t, self._max_idf) for t in own if t in query_set) / total
 
     def _rerank(self, query_terms: list[str], hits: list[SearchHit], positions: list[int]) -> list[SearchHit]:
         """The first FAQ candidates in the re-ranker's order, in the places FAQs held."""

@@ -82,6 +82,11 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("sắp tới em tròn 40 tuổi, nghe nói phải đi đổi căn cước, vậy có mất tiền không", "ask_fee", "procedure:1.012353:fee"),
     # "… giờ phải làm sao" asks how to go about it: the FAQ on what to redo is the answer.
     ("đi chợ bị móc mất ví có căn cước với bằng lái, giờ phải làm sao", "ask_steps", "faq:faq-163"),
+    # The citizen said all of an FAQ's question, including what it adds to the procedure's
+    # name ("du học"): that FAQ, though the procedure holds as much of the question; without
+    # those words, the procedure's aspect.
+    ("em sắp đi du học Nhật, xin lý lịch tư pháp nộp ở đâu ạ", "ask_place", "faq:faq-271"),
+    ("xin lý lịch tư pháp nộp ở đâu", "ask_place", "procedure:2.001417:place"),
     # Too close to tell apart: the citizen chooses.
     ("căn cước", "ask_overview", "choice"),
     # Not in the catalogue: say so rather than offer unrelated allowances.
