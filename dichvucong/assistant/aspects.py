@@ -52,14 +52,14 @@ ASPECT_LABELS: dict[Aspect, str] = {
 # Folded phrases (no diacritics) that name an aspect inside a longer question, so
 # "đăng ký kết hôn nộp ở đâu, mất mấy ngày?" is answered on both place and time.
 ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
-    Aspect.DOCUMENTS: ("giay to gi", "giay to nao", "can giay to", "ho so gom", "ho so can", "can nhung gi", "can mang", "can chuan bi", "thanh phan ho so", "gom gi", "gom nhung", "ho so gi", "ho so nhung gi", "mang theo gi", "giay to can", "chuan bi gi", "lam lai nhung gi", "mang nhung gi", "mang gi", "can giay gi", "giay gi", "nhung giay nao", "can nhung giay", "mang theo", "dem theo", "dem gi", "can co gi", "nop nhung gi", "nop gi", "can nhung", "giay to can co", "to gi"),
-    Aspect.FEE: ("le phi", "bao nhieu tien", "mat tien", "mat phi", "ton phi", "chi phi", "het bao nhieu", "phi bao nhieu", "co mat phi", "mien phi", "tien phi", "ton tien", "ton bao nhieu", "co ton", "phai dong", "dong bao nhieu", "nhieu tien", "may tien", "het may", "tinh phi", "thu phi", "phi khong", "phi la bao nhieu", "mat dong nao", "ton dong nao", "duoc mien", "mien le phi", "co mien"),
-    Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong", "bao gio", "khi nao thi co", "may hom", "bao nhieu lau", "may ngay thi", "bao lau thi", "lau ko", "mat bao lau", "thi xong", "bao lau co", "lau thi", "nhanh khong", "co nhanh", "nhieu ngay", "trong bao lau", "thoi gian", "may thang", "may tuan", "bao gio xong", "khi nao xong", "bao lau moi"),
+    Aspect.DOCUMENTS: ("giay to gi", "giay to nao", "can giay to", "ho so gom", "ho so can", "can nhung gi", "can mang", "can chuan bi", "thanh phan ho so", "gom gi", "gom nhung", "ho so gi", "ho so nhung gi", "mang theo gi", "giay to can", "chuan bi gi", "lam lai nhung gi", "mang nhung gi", "mang gi", "can giay gi", "giay gi", "nhung giay nao", "can nhung giay", "mang theo", "dem theo", "dem gi", "can co gi", "nop nhung gi", "nop gi", "can nhung", "giay to can co", "to gi", "nhung gi nua", "can them gi"),
+    Aspect.FEE: ("le phi", "bao nhieu tien", "mat tien", "mat phi", "ton phi", "chi phi", "het bao nhieu", "phi bao nhieu", "co mat phi", "mien phi", "tien phi", "ton tien", "ton bao nhieu", "co ton", "phai dong", "dong bao nhieu", "nhieu tien", "may tien", "het may", "tinh phi", "thu phi", "phi khong", "phi la bao nhieu", "mat dong nao", "ton dong nao", "duoc mien", "mien le phi", "co mien", "tinh tien", "tra bao nhieu", "dong tien", "mat bao nhieu", "het bao nhieu tien", "ton kem"),
+    Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong", "bao gio", "khi nao thi co", "may hom", "bao nhieu lau", "may ngay thi", "bao lau thi", "lau ko", "mat bao lau", "thi xong", "bao lau co", "lau thi", "nhanh khong", "co nhanh", "nhieu ngay", "trong bao lau", "thoi gian", "may thang", "may tuan", "bao gio xong", "khi nao xong", "bao lau moi", "bnhieu ngay", "chung nao", "lay lien", "lay ngay", "lay luon", "trong ngay", "phai hen", "bao lau nua", "khi nao moi", "may bua"),
     Aspect.PLACE: ("o dau", "noi nao", "cho nao", "nop online", "truc tuyen", "qua mang", "co quan nao", "nop tai", "ra dau", "di dau", "dia chi nop", "lam tai dau", "len cong an", "ra cong an", "ra uy ban", "len uy ban", "hay cong an", "hay uy ban", "cong an nao", "uy ban nao", "nop o", "lam o", "xa nao", "phuong nao", "tinh nao", "huyen nao", "online duoc", "qua buu dien", "buu chinh", "dau lam", "len dau", "noi nop", "cho nao nop"),
     Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao", "quy trinh", "buoc nao", "cach lam", "tung buoc", "nhung buoc", "cach dang ky"),
-    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan", "duoc cap nhung gi", "cap nhung gi", "nhan nhung gi", "lam xong duoc", "xong duoc nhan", "xong thi nhan", "xong nhan duoc", "xong duoc cap", "nhan giay gi", "cap giay gi"),
+    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan", "duoc cap nhung gi", "cap nhung gi", "nhan nhung gi", "lam xong duoc", "xong duoc nhan", "xong thi nhan", "xong nhan duoc", "xong duoc cap", "nhan giay gi", "cap giay gi", "nhan duoc giay", "nhan lai giay", "nhan lai cai gi", "nhan duoc ket qua", "nhan duoc nhung ket qua", "ket qua minh nhan", "xong thi duoc", "duoc giay gi", "cam ve", "dua lai"),
     Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao", "quy dinh nao", "quy dinh o dau", "theo luat", "theo nghi dinh", "theo thong tu", "nghi dinh", "thong tu", "phap luat", "dieu may", "van ban phap", "quy dinh tai", "luat gi", "luat so"),
-    Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam", "khi nao duoc", "truong hop nao", "doi tuong", "yeu cau gi", "bat buoc", "duoc phep", "tieu chuan", "du dieu kien"),
+    Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam", "khi nao duoc", "truong hop nao", "doi tuong", "yeu cau gi", "bat buoc", "duoc phep", "tieu chuan", "du dieu kien", "bao nhieu tuoi thi", "may tuoi thi", "ai thi duoc", "khong duoc cap"),
 }
 #: Phrases that ask for the steps themselves ("làm theo các bước nào"), not just "how".
 _EXPLICIT_STEPS = re.compile(r"\b(cac buoc|trinh tu|quy trinh|buoc nao)\b")
@@ -88,14 +88,24 @@ def detect_aspects(text: str) -> list[Aspect]:
     comparison)."""
     folded = fold(text)
     comparison = bool(_COMPARISON.search(folded))
-    found: list[tuple[int, Aspect]] = []
+    matches: list[tuple[int, int, Aspect]] = []
     for aspect, pattern in _PATTERNS.items():
         if comparison and aspect in (Aspect.STEPS, Aspect.PLACE):
             continue
-        match = pattern.search(folded)
-        if match:
-            found.append((match.start(), aspect))
-    return [aspect for _, aspect in sorted(found, key=lambda pair: pair[0])]
+        matches += [(m.start(), m.end(), aspect) for m in pattern.finditer(folded)]
+    # Where phrases of two aspects overlap, the longer one says what is asked: "mất bao nhiêu
+    # ngày" is the time, not the fee; "nhận được giấy gì" the result, not the documents.
+    kept = [
+        (start, aspect)
+        for start, end, aspect in matches
+        if not any(
+            other is not aspect and s < end and start < e and e - s > end - start for s, e, other in matches
+        )
+    ]
+    first: dict[Aspect, int] = {}
+    for start, aspect in sorted(kept, key=lambda pair: pair[0]):
+        first.setdefault(aspect, start)
+    return list(first)
 
 
 def aspects_for(intent: str | None, text: str) -> list[Aspect]:

@@ -175,3 +175,25 @@ def test_a_comparison_names_no_place_or_steps(question: str, aspects: list[str])
     from dichvucong.assistant.aspects import detect_aspects
 
     assert [a.value for a in detect_aspects(question)] == aspects
+
+
+@pytest.mark.parametrize(
+    ("question", "aspects"),
+    [
+        # The longer of two overlapping phrases says what is asked.
+        ("làm lại căn cước mất bao nhiêu ngày", ["time"]),
+        ("làm lại căn cước mất bao nhiêu", ["fee"]),
+        ("đăng ký tạm trú xong thì nhận được giấy gì", ["result"]),
+        ("đăng ký tạm trú cần giấy gì", ["documents"]),
+        # Everyday and regional ways of asking when, how much and what one gets.
+        ("mai tui ra phường làm khai sinh chừng nào lấy được", ["time"]),
+        ("chứng thực bản sao có lấy liền trong ngày không", ["time"]),
+        ("chứng thực bảng điểm dày 5 trang thì tính tiền thế nào", ["fee", "steps"]),
+        ("nộp hồ sơ thất nghiệp xong được cầm về cái gì", ["result"]),
+        ("mấy tuổi thì được làm căn cước", ["conditions"]),
+    ],
+)
+def test_everyday_aspect_phrases(question: str, aspects: list[str]) -> None:
+    from dichvucong.assistant.aspects import detect_aspects
+
+    assert [a.value for a in detect_aspects(question)] == aspects
