@@ -121,6 +121,15 @@ OUT_OF_SCOPE_MIN_NAME_MATCH = 0.4
 #: when the citizen said this share of it: its long name shares a word or two with many
 #: questions ("… phường khác …"), and all it could answer is "not updated yet".
 BARE_MIN_NAME_MATCH = 0.5
+#: When no unit passes the bars above, an FAQ the search ranks first with this ratio of BM25
+#: score over the next hit is the answer: a long story's words rarely reach an FAQ's bars
+#: ("lát lại nền, sơn sửa bên trong, không đụng tới kết cấu thì có cần xin giấy phép không"),
+#: but they can point at one FAQ and nothing else. Questions about what we lack share a few
+#: words with many units, none far ahead.
+FAQ_CLEAR_LEAD = 1.25
+#: ... provided it still contains this share of the question and the citizen said
+#: FAQ_MIN_NAME_MATCH of its question.
+FAQ_CLEAR_LEAD_COVERAGE = 0.2
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
 
@@ -440,4 +449,18 @@ def select_answer(
         related = faqs[:MAX_RELATED] if specific else []
         chosen = procedures[0] if procedures else None
         return Selection(Decision.PROCEDURE, procedure_code=base_code, procedure=chosen, related=related)
+    if not current_code and _far_ahead(hits):
+        return Selection(Decision.FAQ, faq=hits[0], related=[h for h in hits[1:] if h.type == "faq"][:MAX_RELATED])
     return Selection(Decision.NONE)
+
+
+def _far_ahead(hits: list[SearchHit]) -> bool:
+    """The first hit is an FAQ the search clearly prefers to everything else (FAQ_CLEAR_LEAD)."""
+    if len(hits) < 2 or hits[0].type != "faq":
+        return False
+    first = hits[0]
+    return (
+        first.rank_score >= FAQ_CLEAR_LEAD * hits[1].rank_score
+        and first.coverage >= FAQ_CLEAR_LEAD_COVERAGE
+        and first.name_match >= FAQ_MIN_NAME_MATCH
+    )

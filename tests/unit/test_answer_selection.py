@@ -358,3 +358,24 @@ def test_an_aspect_answer_lifts_only_a_procedure_the_question_is_about() -> None
     # by words its answer happens to contain ("công ty" questions and household businesses).
     unrelated = replace(_hit("procedure", "Q", 0.1, set(), name_match=0.1), aspect_terms=place)
     assert procedure_candidates([unrelated], ["place"], question=question) == []
+
+
+@pytest.mark.parametrize(
+    ("next_score", "expected"),
+    [
+        # A long story: the right FAQ holds only a quarter of its words (under the FAQ bar),
+        # but the search puts it far ahead of anything else. That FAQ is the answer.
+        (12.0, Decision.FAQ),
+        # A question about something we lack shares a few words with many units, none far
+        # ahead: still "not found".
+        (18.0, Decision.NONE),
+    ],
+)
+def test_an_faq_far_ahead_of_everything_answers_a_long_story(next_score: float, expected: Decision) -> None:
+    question = _question(*[f"w{i}" for i in range(12)])
+    faq = SearchHit("faq", 1, "faq-x", "Sửa chữa, cải tạo nhà có phải xin phép không?", 0.6, 20.0, 0.4, 0.25, (), "", frozenset(), frozenset({"w0", "w1", "w2"}))
+    other = SearchHit("procedure", 2, "P", "Cấp giấy phép xây dựng", 0.5, next_score, 0.1, 0.2, (), "", frozenset({"overview", "fee"}), frozenset({"w3"}))
+    selection = select_answer(question, [faq, other])
+    assert selection.decision is expected
+    if expected is Decision.FAQ:
+        assert selection.faq is faq
