@@ -299,6 +299,12 @@ def _best_below_bar(hits: list[SearchHit], min_score: float) -> SearchHit | None
     )
 
 
+#: Aspects with a definite answer of their own (a duration, an amount, an office, a list of
+#: papers, a certificate, a law); "điều kiện" and "các bước" are often what a situation FAQ
+#: explains.
+CONCRETE_ASPECTS = frozenset({"documents", "fee", "time", "place", "result", "legal_basis"})
+
+
 def asks_another_aspect(faq: SearchHit, aspects: Iterable[str], yes_no: bool = False) -> bool:
     """The citizen asks one aspect (the time) and the FAQ's own question another (the place):
     that FAQ answers a different question about the same procedure. A citizen's yes-or-no
@@ -316,7 +322,11 @@ def asks_another_aspect(faq: SearchHit, aspects: Iterable[str], yes_no: bool = F
     if is_yes_no(faq.title):
         # "… có được … không?" answers whether, also when it names a place ("trực tuyến")
         faq_aspects.add("conditions")
-    return bool(faq_aspects) and not (asked & faq_aspects)
+    if not faq_aspects:
+        # "… có việc làm mới thì sao?" names no aspect: it tells what happens in a situation,
+        # not the time, fee, place, papers or result a citizen asks for.
+        return bool(asked & CONCRETE_ASPECTS)
+    return not (asked & faq_aspects)
 
 
 def is_yes_no(question: str) -> bool:

@@ -310,6 +310,11 @@ def test_of_procedures_that_fit_alike_the_one_whose_name_was_said_is_the_base() 
         ("Có làm khai sinh cho con trực tuyến được không?", ["time"], False, True),
         ("Xin lý lịch tư pháp để đi du học thì nộp ở đâu?", ["place"], False, False),
         ("Giấy khai sinh ghi sai ngày sinh thì sửa thế nào?", ["time"], False, True),
+        # An FAQ that names no aspect tells what happens in a situation: not the time (or fee,
+        # place, papers) asked for, but it may be the conditions or the way to go about it.
+        ("Đang hưởng trợ cấp thất nghiệp mà có việc làm mới thì sao?", ["time"], False, True),
+        ("Đang hưởng trợ cấp thất nghiệp mà có việc làm mới thì sao?", ["conditions"], False, False),
+        ("Đang hưởng trợ cấp thất nghiệp mà có việc làm mới thì sao?", [], False, False),
     ],
 )
 def test_whether_an_faq_answers_another_aspect(faq_title: str, aspects: list[str], yes_no: bool, other: bool) -> None:
