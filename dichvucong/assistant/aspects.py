@@ -73,6 +73,16 @@ _PATTERNS = {
 _COMPARISON = re.compile(r"\b(khac nhau|khac gi|khac cho nao|phan biet|giong nhau|giong hay khac)\b")
 
 
+#: Words that ask what a procedure is ("… là thủ tục gì", "… là gì vậy").
+#: "… cần làm là gì" asks what to do, not what something is.
+_WHAT_IT_IS = re.compile(r"(?<!lam )\b(la gi|la thu tuc gi|nghia la gi|la cai gi|dung de lam gi)\b")
+
+
+def asks_what_it_is(text: str) -> bool:
+    """True when ``text`` asks what something is or is for."""
+    return bool(_WHAT_IT_IS.search(fold(text)))
+
+
 def asks_the_steps(text: str) -> bool:
     """True when ``text`` asks for the steps themselves ("các bước", "trình tự"), not just how."""
     return bool(_EXPLICIT_STEPS.search(fold(text)))

@@ -437,8 +437,11 @@ def select_answer(
         # overview) while the question says more than the procedure, and the FAQ the search
         # ranks above it covers about as much: "ở trọ hơn một tháng chưa báo tạm trú, có sao
         # không" is the FAQ on the deadline, not what "Đăng ký tạm trú" is.
-        words_ask_nothing = not (set(judged) - {"overview"})
-        specific_over_overview = above_and_beyond and words_ask_nothing and lead >= -FAQ_OVERVIEW_MARGIN
+        words_ask_nothing = not set(judged)  # not even what the procedure is ("… là thủ tục gì")
+        specific_over_overview = (
+            bool(procedures) and bool(extra) and words_ask_nothing and lead >= -FAQ_OVERVIEW_MARGIN
+            and (hits.index(best) < hits.index(procedures[0]) or best.name_match >= FAQ_OUTRANKS_NAME_MATCH)
+        )
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
         # that contains about as much of the question.
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN

@@ -22,6 +22,7 @@ from dichvucong.assistant.aspects import (
     ASPECT_LABELS,
     Aspect,
     asks_the_steps,
+    asks_what_it_is,
     aspects_for,
     detect_aspects,
 )
@@ -334,6 +335,8 @@ def named_aspects(text: str) -> list[str]:
     named = [a.value for a in detect_aspects(text)]
     if named == [Aspect.STEPS.value] and not asks_the_steps(text):
         named += [Aspect.PLACE.value, Aspect.DOCUMENTS.value]
+    if asks_what_it_is(text):
+        named.append(Aspect.OVERVIEW.value)
     return named
 
 

@@ -384,3 +384,28 @@ def test_an_faq_far_ahead_of_everything_answers_a_long_story(next_score: float, 
     assert selection.decision is expected
     if expected is Decision.FAQ:
         assert selection.faq is faq
+
+
+@pytest.mark.parametrize(
+    ("faq_name_match", "named", "expected"),
+    [
+        # The words ask no aspect, so the procedure could only give its overview; the FAQ,
+        # ranked just below it, holds as much of the question and most of its own question
+        # was said ("giấy độc thân xin hôm trước thì dùng tới khi nào"): the FAQ.
+        (0.9, [], Decision.FAQ),
+        # ... not when little of the FAQ's question was said,
+        (0.5, [], Decision.PROCEDURE),
+        # ... nor when the citizen asks what the procedure is ("… là thủ tục gì").
+        (0.9, ["overview"], Decision.PROCEDURE),
+    ],
+)
+def test_an_faq_whose_question_was_said_beats_the_overview(
+    faq_name_match: float, named: list[str], expected: Decision
+) -> None:
+    weights = {"giay_doc": 3.0, "doc_than": 3.0, "hom_truoc": 1.0, "dung_toi": 0.3}
+    question = _question(*weights, weights=weights)
+    procedure = _hit("procedure", "P", round(question.share({"giay_doc", "doc_than"}), 4), {"giay_doc", "doc_than"}, name_match=0.95)
+    faq_terms = {"giay_doc", "doc_than", "dung_toi"}
+    faq = _hit("faq", "faq-x", round(question.share(faq_terms), 4), faq_terms, name_match=faq_name_match)
+    selection = select_answer(question, [procedure, faq], aspects=["overview"], named_aspects=named)
+    assert selection.decision is expected

@@ -197,3 +197,18 @@ def test_everyday_aspect_phrases(question: str, aspects: list[str]) -> None:
     from dichvucong.assistant.aspects import detect_aspects
 
     assert [a.value for a in detect_aspects(question)] == aspects
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("đăng ký hộ kinh doanh là thủ tục gì", True),
+        ("tài khoản định danh mức 2 dùng để làm gì", True),
+        ("vừa mất căn cước, việc đầu tiên cần làm là gì", False),
+        ("giấy độc thân dùng được bao lâu", False),
+    ],
+)
+def test_what_asks_what_a_procedure_is(question: str, asks: bool) -> None:
+    from dichvucong.assistant.aspects import asks_what_it_is
+
+    assert asks_what_it_is(question) is asks
