@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,10 +23,40 @@ pytest_plugins = ["tests.stack"]
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-def _create_postgres_database() -> tuple[str, str]:
-    """A new, empty PostgreSQL database for one test; returns (url, name)."""
+#: Template databases of this test run, by what they were filled with (dropped at the end).
+_POSTGRES_TEMPLATES: dict[str, str] = {}
+
+
+def _create_postgres_database(
+    fill: Callable[[str], None] = upgrade, key: str = "migrated"
+) -> tuple[str, str]:
+    """A new PostgreSQL database for one test holding what ``fill`` writes into an empty one
+    (by default: migrated, no rows); returns (url, name).
+
+    ``fill`` runs once per ``key`` and run, into a template database; each test gets a copy
+    of it (``CREATE DATABASE … TEMPLATE``), which takes a fraction of migrating and importing
+    the demo data again."""
+    admin_url = os.environ["TEST_DATABASE_URL"]
+    template = _POSTGRES_TEMPLATES.get(key)
+    if template is None:
+        template = unique_name("dvc_template")
+        template_url = create_database(admin_url, template)
+        _POSTGRES_TEMPLATES[key] = template
+        fill(template_url)
+        get_engine(template_url).dispose()  # a template may have no open connection
+        get_engine.cache_clear()
+        get_sessionmaker.cache_clear()
     name = unique_name("dvc_test")
-    return create_database(os.environ["TEST_DATABASE_URL"], name), name
+    return create_database(admin_url, name, template=template), name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_templates() -> Iterator[None]:
+    """Drop the run's template databases when the run ends."""
+    yield
+    for template in _POSTGRES_TEMPLATES.values():
+        drop_database(os.environ["TEST_DATABASE_URL"], template)
+    _POSTGRES_TEMPLATES.clear()
 
 
 def _drop_postgres_database(name: str) -> None:
@@ -45,7 +75,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         get_engine(url).dispose()
     else:
         url, name = _create_postgres_database()
-        upgrade(url)
         yield url
         get_engine(url).dispose()
         _drop_postgres_database(name)

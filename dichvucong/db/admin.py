@@ -33,11 +33,14 @@ def _execute(admin_url: str, statement: str) -> None:
         engine.dispose()
 
 
-def create_database(admin_url: str, name: str) -> str:
-    """Create database ``name``; returns its URL (same driver as ``admin_url``)."""
-    if not _SAFE_NAME.match(name):
-        raise ValueError(f"unsafe database name: {name!r}")
-    _execute(admin_url, f'CREATE DATABASE "{name}"')
+def create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    """Create database ``name`` (a copy of database ``template`` when given, which nobody may
+    be connected to); returns its URL (same driver as ``admin_url``)."""
+    for checked in (name, template or name):
+        if not _SAFE_NAME.match(checked):
+            raise ValueError(f"unsafe database name: {checked!r}")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    _execute(admin_url, f'CREATE DATABASE "{name}"{copy}')
     return database_url(admin_url, name)
 
 

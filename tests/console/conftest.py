@@ -54,6 +54,11 @@ def _fill(url: str) -> None:
         session.commit()
 
 
+def _migrate_and_fill(url: str) -> None:
+    upgrade(url)
+    _fill(url)
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory, fast_password_hashing: None) -> Path:
     """A filled SQLite file that each SQLite test copies (much faster than migrating + importing)."""
@@ -75,9 +80,7 @@ def console_db(request: pytest.FixtureRequest, tmp_path: Path, template_db: Path
         yield url
         get_engine(url).dispose()
     else:
-        url, name = _create_postgres_database()
-        upgrade(url)
-        _fill(url)
+        url, name = _create_postgres_database(_migrate_and_fill, key="console")
         yield url
         get_engine(url).dispose()
         _drop_postgres_database(name)

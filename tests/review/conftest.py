@@ -157,8 +157,7 @@ def review_db(request: pytest.FixtureRequest, review_template: Path, tmp_path: P
         yield url
         get_engine(url).dispose()
     else:
-        url, name = _create_postgres_database()
-        _fill_postgres(url, review_template)
+        url, name = _create_postgres_database(lambda new: _fill_postgres(new, review_template), key="review")
         yield url
         get_engine(url).dispose()
         _drop_postgres_database(name)
