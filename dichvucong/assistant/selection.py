@@ -446,6 +446,15 @@ def select_answer(
         # that contains about as much of the question.
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
+        if base_code is None and other_aspect and best.links and not current_code:
+            # No procedure reached the bars, and the FAQ found answers another aspect than the
+            # one asked ("đổi bằng lái ô tô cần giấy tờ gì" and "Đổi bằng lái xe máy có cần giấy
+            # khám sức khỏe không?"): the FAQ tells which procedure it is, that procedure's
+            # aspect is the answer, the FAQ a related question.
+            linked = next((h for h in hits if h.type == "procedure" and h.code == best.links[0]), None)
+            return Selection(
+                Decision.PROCEDURE, procedure_code=best.links[0], procedure=linked, related=faqs[:MAX_RELATED]
+            )
         if (
             base_code is None or contains_more or says_the_extra or named or outranks or bare or ranked_first
             or unnamed_base or specific_over_overview or own_words_said

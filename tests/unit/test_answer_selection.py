@@ -409,3 +409,17 @@ def test_an_faq_whose_question_was_said_beats_the_overview(
     faq = _hit("faq", "faq-x", round(question.share(faq_terms), 4), faq_terms, name_match=faq_name_match)
     selection = select_answer(question, [procedure, faq], aspects=["overview"], named_aspects=named)
     assert selection.decision is expected
+
+
+def test_with_no_procedure_an_faq_on_another_aspect_points_at_its_procedure() -> None:
+    question = _question("doi", "bang_lai", "o_to", "giay_to")
+    faq = SearchHit(
+        "faq", 1, "faq-x", "Đổi bằng lái xe máy có cần giấy khám sức khỏe không?", 0.8, 10.0, 0.7, 0.75, ("P1",), "",
+        frozenset(), frozenset({"doi", "bang_lai", "giay_to"}),
+    )
+    asked_documents = select_answer(question, [faq], aspects=["documents"], named_aspects=["documents"])
+    assert asked_documents.decision is Decision.PROCEDURE and asked_documents.procedure_code == "P1"
+    assert asked_documents.related == [faq]
+    # The question the FAQ answers (whether a health certificate is needed) gets the FAQ.
+    asked_whether = select_answer(question, [faq], aspects=["conditions"], yes_no=True, named_aspects=[])
+    assert asked_whether.decision is Decision.FAQ
