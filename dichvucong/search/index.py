@@ -77,6 +77,11 @@ RETRIEVE_DEPTH = 60
 #: An FAQ question must add at least this much IDF to its procedures' names for
 #: ``SearchHit.own_match`` to mean anything (about one ordinary content word).
 OWN_WORDS_MIN_IDF = 3.0
+#: ... and lifts an FAQ in the order by up to this share when the citizen said those words:
+#: of two FAQs BM25 scores alike, the one the citizen said more of what sets it apart comes
+#: first (dev sets: FAQ paraphrases first 0.862/0.833/0.825 -> 0.877/0.867/0.850; 0.03 and
+#: 0.15 did worse).
+OWN_WORDS_BONUS = 0.075
 #: FAQ candidates (in BM25 order) the learned re-ranker orders again (``search/rerank.py``).
 RERANK_FAQS = 15
 
@@ -290,10 +295,14 @@ class SearchIndex:
                 )
             )
             positions.append(position)
-        # Among items the words fit, prefer the one whose own name the citizen said.
-        order = sorted(
-            range(len(hits)), key=lambda i: (hits[i].rank_score * (0.9 + 0.1 * hits[i].name_match), hits[i].score), reverse=True
-        )
+        # Among items the words fit, prefer the one whose own name the citizen said, and of
+        # FAQs the one whose own words (what its question adds to its procedure) were said.
+        def order_key(i: int) -> tuple[float, float]:
+            hit = hits[i]
+            lifted = hit.rank_score * (0.9 + 0.1 * hit.name_match) * (1 + OWN_WORDS_BONUS * hit.own_match)
+            return lifted, hit.score
+
+        order = sorted(range(len(hits)), key=order_key, reverse=True)
         hits = [hits[i] for i in order]
         positions = [positions[i] for i in order]
         if self._reranker is not None:

@@ -74,3 +74,21 @@ def test_words_of_chat_pair_only_into_pairs_the_index_holds() -> None:
     chat = set(index.query_terms("Em ở trọ chưa báo tạm trú, có sao hông anh chị?"))
     assert "tam_tru" in chat
     assert not {t for t in chat if t.split("_")[0] in {"hong", "anh", "chi"} or t.endswith(("_anh", "_chi", "_em"))}
+
+
+def test_own_match_is_what_an_faq_adds_to_its_procedures_name() -> None:
+    """Of two FAQs about one procedure, the one whose added words ("du học") the citizen said
+    has own_match 1 and comes first; the other's additions ("làm việc") were not said."""
+    def faq(doc_id: int, code: str, question: str) -> IndexedDoc:
+        return IndexedDoc("faq", doc_id, code, question, ((question, 3),), names=(question,), links=("P1",))
+
+    procedure = IndexedDoc("procedure", 1, "P1", "Cấp phiếu lý lịch tư pháp", (("Cấp phiếu lý lịch tư pháp", 3),))
+    index = SearchIndex([
+        procedure,
+        faq(2, "F-STUDY", "Xin phiếu lý lịch tư pháp đi du học"),
+        faq(3, "F-WORK", "Xin phiếu lý lịch tư pháp đi làm việc"),
+    ])
+    hits = index.search("xin lý lịch tư pháp đi du học nộp ở đâu", k=3)
+    faqs = [h for h in hits if h.type == "faq"]
+    assert faqs[0].code == "F-STUDY" and faqs[0].own_match == 1.0
+    assert next(h for h in hits if h.code == "F-WORK").own_match == 0.0
