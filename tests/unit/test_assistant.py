@@ -191,6 +191,9 @@ def test_a_comparison_names_no_place_or_steps(question: str, aspects: list[str])
         ("chứng thực bảng điểm dày 5 trang thì tính tiền thế nào", ["fee", "steps"]),
         ("nộp hồ sơ thất nghiệp xong được cầm về cái gì", ["result"]),
         ("mấy tuổi thì được làm căn cước", ["conditions"]),
+        # Money the citizen pays or gets is the "fee" aspect of an FAQ or a procedure.
+        ("bán đất thì ai phải nộp thuế", ["fee"]),
+        ("người khuyết tật nặng được trợ cấp bao nhiêu một tháng", ["fee"]),
     ],
 )
 def test_everyday_aspect_phrases(question: str, aspects: list[str]) -> None:
