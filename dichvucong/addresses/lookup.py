@@ -88,7 +88,10 @@ _SOCIETY_AFTER = frozenset(["hoa", "chu"])  # "xã hội hóa", "xã hội chủ
 # Services done at the commune, not names of one: "ra xã chứng thực", "lên phường đăng ký".
 _SERVICE_AFTER = frozenset(
     ["chung thuc", "cong chung", "dang ky", "xac nhan", "cap giay", "lam giay", "lam ho", "nop ho", "ho so",
-     "hanh chinh", "mot cua", "khai sinh", "khai tu", "ket hon", "tam tru", "thuong tru"]
+     "hanh chinh", "mot cua", "khai sinh", "khai tu", "ket hon", "tam tru", "thuong tru",
+     # ... and what a commune does for citizens: "được xã hỗ trợ tiền mai táng", "phường giải quyết"
+     "ho tro", "tro cap", "giai quyet", "chi tra", "cap lai", "cap doi", "xac minh", "huong dan", "tiep nhan",
+     "tra ket", "thu phi", "cho phep"]
 )
 
 

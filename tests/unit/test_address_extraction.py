@@ -30,6 +30,8 @@ CASES = [
     # A service done at the commune is no commune's name.
     ("ra xã chứng thực bản sao có cần mang bản chính không", None),
     ("mang ra xa cong chung hop dong mua ban", None),
+    ("ông ngoại mất rồi, nhà có được xã hỗ trợ tiền mai táng không", None),
+    ("ho so nop roi thi phuong giai quyet trong bao lau", None),
     ("tôi ở xã Công Hải, Thuận Nam", "xã Công Hải, Thuận Nam"),
 ]
 
