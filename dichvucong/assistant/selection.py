@@ -130,6 +130,11 @@ FAQ_CLEAR_LEAD = 1.25
 #: ... provided it still contains this share of the question and the citizen said
 #: FAQ_MIN_NAME_MATCH of its question.
 FAQ_CLEAR_LEAD_COVERAGE = 0.2
+#: With no procedure over the bars, an FAQ answering another aspect names its procedure as the
+#: answer only when the citizen said this share of that procedure's name ("đổi gplx ô tô" of
+#: "Đổi giấy phép lái xe") or FAQ_UNLINKED_NAME_MATCH of the FAQ's question; "vợ chồng … nhận
+#: con nuôi" shares a word with an FAQ on marriage, which makes no marriage question of it.
+LINKED_BASE_MATCH = 0.3
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
 
@@ -261,7 +266,13 @@ def procedure_candidates(
     ]
     wanted = set(aspects) - {"overview"}
     answerable = [h for h in candidates if wanted <= h.aspects and len(h.aspects) > 1]
-    if answerable and answerable[0].rank_score >= candidates[0].rank_score * RIVAL_SCORE_RATIO:
+    if (
+        answerable
+        and answerable[0].rank_score >= candidates[0].rank_score * RIVAL_SCORE_RATIO
+        and answerable[0].name_match >= candidates[0].name_match - RIVAL_NAME_MATCH_GAP
+    ):
+        # ... provided the citizen said about as much of its name: "nhận con nuôi" is not
+        # "Đăng ký kết hôn" because the national adoption entry has no content.
         candidates = answerable
     if not candidates:
         return []
@@ -289,11 +300,19 @@ def procedure_candidates(
 
 def _best_below_bar(hits: list[SearchHit], min_score: float) -> SearchHit | None:
     """The best procedure with content that contains at least as much of the question as an
-    FAQ must (``FAQ_MIN_COVERAGE``), though less than ``MIN_ANSWER_COVERAGE``."""
+    FAQ must (``FAQ_MIN_COVERAGE``), though less than ``MIN_ANSWER_COVERAGE``, and scores
+    about as well as the best procedure of all: a catalogue entry with no content that fits
+    the words far better ("nuôi con nuôi") is not replaced by one that shares a word
+    ("vợ chồng" of "Đăng ký kết hôn")."""
+    procedures = [h for h in hits if h.type == "procedure"]
+    if not procedures:
+        return None
+    top = max(h.rank_score for h in procedures)
     return next(
         (
-            h for h in hits
-            if h.type == "procedure" and h.score >= min_score and _has_content(h) and h.coverage >= FAQ_MIN_COVERAGE
+            h for h in procedures
+            if h.score >= min_score and _has_content(h) and h.coverage >= FAQ_MIN_COVERAGE
+            and h.rank_score >= top * RIVAL_SCORE_RATIO
         ),
         None,
     )
@@ -446,7 +465,8 @@ def select_answer(
         # that contains about as much of the question.
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
-        if base_code is None and other_aspect and best.links and not current_code:
+        points_at_its_procedure = best.link_match >= LINKED_BASE_MATCH or best.name_match >= FAQ_UNLINKED_NAME_MATCH
+        if base_code is None and other_aspect and best.links and points_at_its_procedure and not current_code:
             # No procedure reached the bars, and the FAQ found answers another aspect than the
             # one asked ("đổi bằng lái ô tô cần giấy tờ gì" and "Đổi bằng lái xe máy có cần giấy
             # khám sức khỏe không?"): the FAQ tells which procedure it is, that procedure's

@@ -423,3 +423,16 @@ def test_with_no_procedure_an_faq_on_another_aspect_points_at_its_procedure() ->
     # The question the FAQ answers (whether a health certificate is needed) gets the FAQ.
     asked_whether = select_answer(question, [faq], aspects=["conditions"], yes_no=True, named_aspects=[])
     assert asked_whether.decision is Decision.FAQ
+
+
+def test_a_story_below_the_bar_is_not_given_a_far_weaker_procedure() -> None:
+    """The words fit a catalogue entry with no content far better ("nuôi con nuôi") than the
+    procedure with content that shares one of them ("vợ chồng" of "Đăng ký kết hôn"): the
+    latter is no base for the answer, so the FAQ question (if any) or nothing answers."""
+    question = _question("vo_chong", "nuoi", "con_nuoi", "hiem_muon")
+    adoption = SearchHit("procedure", 1, "ADOPT", "Đăng ký việc nuôi con nuôi", 0.8, 26.0, 0.3, 0.6, (), "", frozenset({"overview"}), frozenset({"nuoi", "con_nuoi"}))
+    marriage = _hit("procedure", "MARRY", 0.35, {"vo_chong"}, name_match=0.1)
+    marriage = SearchHit(marriage.type, 2, marriage.code, "Đăng ký kết hôn", 0.6, 12.0, 0.1, 0.35, (), "", marriage.aspects, marriage.terms)
+    faq = _hit("faq", "faq-x", 0.35, {"vo_chong"}, name_match=0.3)
+    selection = select_answer(question, [adoption, faq, marriage], aspects=["steps"], named_aspects=["steps"])
+    assert selection.procedure_code != "MARRY"
