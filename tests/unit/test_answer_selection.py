@@ -434,5 +434,5 @@ def test_a_story_below_the_bar_is_not_given_a_far_weaker_procedure() -> None:
     marriage = _hit("procedure", "MARRY", 0.35, {"vo_chong"}, name_match=0.1)
     marriage = SearchHit(marriage.type, 2, marriage.code, "Đăng ký kết hôn", 0.6, 12.0, 0.1, 0.35, (), "", marriage.aspects, marriage.terms)
     faq = _hit("faq", "faq-x", 0.35, {"vo_chong"}, name_match=0.3)
-    selection = select_answer(question, [adoption, faq, marriage], aspects=["steps"], named_aspects=["steps"])
+    selection = select_answer(question, [adoption, marriage, faq], aspects=["steps"], named_aspects=["steps"])
     assert selection.procedure_code != "MARRY"
