@@ -158,7 +158,8 @@ def looks_administrative(question: Question, hits: list[SearchHit]) -> bool:
 ADMINISTRATIVE_CUES = re.compile(
     r"\b(xin|cap giay|cap lai|cap doi|dang ky|ho so|thu tuc|giay phep|giay chung nhan|giay xac nhan|tro cap|ho tro|"
     r"che do|bao hiem|chung thuc|cong chung|uy ban|mot cua|co quan|gia han|thi thuc|visa|nop phat|phat nguoi|"
-    r"nop thue|hoan thue|giay to|le phi)\b"
+    r"nop thue|hoan thue|giay to|le phi|ho ngheo|luong huu|ly hon|con nuoi|tuyen sinh|nhap hoc|thuong binh|"
+    r"nguoi co cong)\b"
 )
 
 

@@ -436,3 +436,21 @@ def test_a_story_below_the_bar_is_not_given_a_far_weaker_procedure() -> None:
     faq = _hit("faq", "faq-x", 0.35, {"vo_chong"}, name_match=0.3)
     selection = select_answer(question, [adoption, marriage, faq], aspects=["steps"], named_aspects=["steps"])
     assert selection.procedure_code != "MARRY"
+
+
+@pytest.mark.parametrize(
+    ("message", "administrative"),
+    [
+        ("gia hạn visa cho chồng ở đâu", True),
+        ("làm sao để được công nhận hộ nghèo", True),
+        ("đóng bảo hiểm để có lương hưu thì đăng ký ở đâu", True),
+        ("hôm nay trời mưa ở đâu", False),
+        ("quán phở nào ngon nhất ở đâu", False),
+    ],
+)
+def test_an_administrative_topic_we_lack_is_told_apart_from_small_talk(message: str, administrative: bool) -> None:
+    """NLU called it out of scope; words that ask the state for something get "not found, ask
+    here" with the hotline, small talk the assistant's scope."""
+    from dichvucong.assistant.selection import asks_for_a_procedure
+
+    assert asks_for_a_procedure(message) is administrative
