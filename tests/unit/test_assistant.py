@@ -215,3 +215,10 @@ def test_what_asks_what_a_procedure_is(question: str, asks: bool) -> None:
     from dichvucong.assistant.aspects import asks_what_it_is
 
     assert asks_what_it_is(question) is asks
+
+
+def test_what_it_is_and_who_may_are_both_answered() -> None:
+    from dichvucong.assistant.aspects import Aspect, aspects_for
+
+    assert aspects_for(None, "trợ cấp xã hội hằng tháng là thủ tục gì, ai được hưởng") == [Aspect.CONDITIONS, Aspect.OVERVIEW]
+    assert aspects_for("ask_overview", "đăng ký tạm trú ở đâu") == [Aspect.PLACE]
