@@ -135,6 +135,9 @@ FAQ_CLEAR_LEAD_COVERAGE = 0.2
 #: "Đổi giấy phép lái xe") or FAQ_UNLINKED_NAME_MATCH of the FAQ's question; "vợ chồng … nhận
 #: con nuôi" shares a word with an FAQ on marriage, which makes no marriage question of it.
 LINKED_BASE_MATCH = 0.3
+#: When nothing passes the bars, a procedure with content ranked first whose name the citizen
+#: said for this share is the answer to a long story around it.
+STORY_NAME_SAID = 0.5
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
 
@@ -494,7 +497,20 @@ def select_answer(
         return Selection(Decision.PROCEDURE, procedure_code=base_code, procedure=chosen, related=related)
     if not current_code and _far_ahead(hits):
         return Selection(Decision.FAQ, faq=hits[0], related=[h for h in hits[1:] if h.type == "faq"][:MAX_RELATED])
+    if not current_code and _named_first(hits, min_procedure_score):
+        return Selection(Decision.PROCEDURE, procedure_code=hits[0].code, procedure=hits[0])
     return Selection(Decision.NONE)
+
+
+def _named_first(hits: list[SearchHit], min_score: float) -> bool:
+    """The first hit is a procedure with content whose name the citizen said for the most
+    part (STORY_NAME_SAID), in a story too long for its coverage to reach the bar ("… cả nhà
+    4 người đi Thái Lan, chưa ai có hộ chiếu, làm lần đầu hết bao nhiêu")."""
+    first = hits[0] if hits else None
+    return (
+        first is not None and first.type == "procedure" and _has_content(first) and first.score >= min_score
+        and first.name_match >= STORY_NAME_SAID and first.coverage >= FAQ_CLEAR_LEAD_COVERAGE
+    )
 
 
 def _far_ahead(hits: list[SearchHit]) -> bool:

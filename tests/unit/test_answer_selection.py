@@ -454,3 +454,18 @@ def test_an_administrative_topic_we_lack_is_told_apart_from_small_talk(message: 
     from dichvucong.assistant.selection import asks_for_a_procedure
 
     assert asks_for_a_procedure(message) is administrative
+
+
+@pytest.mark.parametrize(("name_match", "expected"), [(0.6, Decision.PROCEDURE), (0.3, Decision.NONE)])
+def test_a_long_story_around_a_procedure_it_names_gets_that_procedure(name_match: float, expected: Decision) -> None:
+    """"… cả nhà 4 người đi Thái Lan, chưa ai có hộ chiếu, làm lần đầu hết bao nhiêu": the story
+    leaves the passport procedure under every bar, but it ranks first and most of its name
+    was said. A procedure whose name was hardly said is no answer."""
+    question = _question(*[f"w{i}" for i in range(10)])
+    passport = SearchHit(
+        "procedure", 1, "PASS", "Cấp hộ chiếu phổ thông", 0.62, 15.8, name_match, 0.23, (), "",
+        frozenset({"overview", "fee"}), frozenset({"w0", "w1"}),
+    )
+    faq = SearchHit("faq", 2, "faq-x", "Làm hộ chiếu cho trẻ em có gì khác?", 0.55, 11.4, 0.2, 0.14, (), "", frozenset(), frozenset({"w0"}))
+    selection = select_answer(question, [passport, faq], aspects=["fee"], named_aspects=["fee"])
+    assert selection.decision is expected
