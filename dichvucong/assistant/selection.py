@@ -470,7 +470,13 @@ def select_answer(
         bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
         points_at_its_procedure = best.link_match >= LINKED_BASE_MATCH or best.name_match >= FAQ_UNLINKED_NAME_MATCH
-        if base_code is None and other_aspect and best.links and points_at_its_procedure and not current_code:
+        # ... unless the citizen said (nearly) all of one of its phrasings: that FAQ was asked,
+        # whatever aspect its own question names (a phrasing officials attached from review).
+        phrasing_said = best.name_match >= FAQ_NAMED_MATCH
+        if (
+            base_code is None and other_aspect and best.links and points_at_its_procedure and not phrasing_said
+            and not current_code
+        ):
             # No procedure reached the bars, and the FAQ found answers another aspect than the
             # one asked ("đổi bằng lái ô tô cần giấy tờ gì" and "Đổi bằng lái xe máy có cần giấy
             # khám sức khỏe không?"): the FAQ tells which procedure it is, that procedure's

@@ -423,6 +423,12 @@ def test_with_no_procedure_an_faq_on_another_aspect_points_at_its_procedure() ->
     # The question the FAQ answers (whether a health certificate is needed) gets the FAQ.
     asked_whether = select_answer(question, [faq], aspects=["conditions"], yes_no=True, named_aspects=[])
     assert asked_whether.decision is Decision.FAQ
+    # A phrasing of the FAQ said whole (one officials attached from review) is that FAQ,
+    # whatever aspect the FAQ's own question names.
+    attached = SearchHit(
+        "faq", 1, "faq-x", faq.title, 0.8, 10.0, 1.0, 0.75, ("P1",), "", frozenset(), faq.terms,
+    )
+    assert select_answer(question, [attached], aspects=["documents"], named_aspects=["documents"]).decision is Decision.FAQ
 
 
 def test_a_story_below_the_bar_is_not_given_a_far_weaker_procedure() -> None:
