@@ -153,10 +153,14 @@ def _conditions(procedure: Procedure) -> list[str]:
     return lines
 
 
-def _overview(procedure: Procedure) -> list[str]:
+def _overview(procedure: Procedure, brief: bool = False) -> list[str]:
+    """What the procedure is; ``brief``: its field and level only (the other aspects asked
+    with it come in their own blocks, and the reply must fit a phone screen)."""
     lines = []
     if procedure.field or procedure.level:
         lines.append(f"Lĩnh vực: {procedure.field or '—'}; cấp thực hiện: {procedure.level or '—'}.")
+    if brief:
+        return lines or [procedure.name]
     if procedure.channels:
         lines.append("Lệ phí: " + "; ".join(_per_channel(procedure, fee_summary)).lstrip("• "))
         lines.append("Thời gian: " + "; ".join(_per_channel(procedure, time_summary)).lstrip("• "))
@@ -180,8 +184,11 @@ HEADINGS: dict[Aspect, str] = {
 }
 
 
-def format_aspect(procedure: Procedure, aspect: Aspect, address: ResolvedAddress | None = None) -> str:
-    """One aspect of ``procedure`` as a short block headed by the procedure's name."""
+def format_aspect(
+    procedure: Procedure, aspect: Aspect, address: ResolvedAddress | None = None, brief: bool = False
+) -> str:
+    """One aspect of ``procedure`` as a short block headed by the procedure's name (``brief``:
+    the overview without the fee, time and place summary)."""
     body = {
         Aspect.DOCUMENTS: lambda: _documents(procedure),
         Aspect.FEE: lambda: _per_channel(procedure, fee_summary),
@@ -191,11 +198,16 @@ def format_aspect(procedure: Procedure, aspect: Aspect, address: ResolvedAddress
         Aspect.RESULT: lambda: _results(procedure),
         Aspect.LEGAL_BASIS: lambda: _legal(procedure),
         Aspect.CONDITIONS: lambda: _conditions(procedure),
-        Aspect.OVERVIEW: lambda: _overview(procedure),
+        Aspect.OVERVIEW: lambda: _overview(procedure, brief),
     }[aspect]()
     return f"{HEADINGS[aspect]} — {procedure.name}:\n" + "\n".join(body)
 
 
 def format_answer(procedure: Procedure, aspects: list[Aspect], address: ResolvedAddress | None = None) -> str:
-    """Several aspects of one procedure, separated by a blank line."""
+    """Several aspects of one procedure, separated by a blank line. Asked beside other aspects
+    ("… là thủ tục gì, ai được làm?"), what the procedure is comes first and brief."""
+    if Aspect.OVERVIEW in aspects and len(aspects) > 1:
+        others = [a for a in aspects if a is not Aspect.OVERVIEW]
+        blocks = [format_aspect(procedure, Aspect.OVERVIEW, address, brief=True)]
+        return "\n\n".join(blocks + [format_aspect(procedure, aspect, address) for aspect in others])
     return "\n\n".join(format_aspect(procedure, aspect, address) for aspect in aspects)

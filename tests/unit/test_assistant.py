@@ -222,3 +222,10 @@ def test_what_it_is_and_who_may_are_both_answered() -> None:
 
     assert aspects_for(None, "trợ cấp xã hội hằng tháng là thủ tục gì, ai được hưởng") == [Aspect.CONDITIONS, Aspect.OVERVIEW]
     assert aspects_for("ask_overview", "đăng ký tạm trú ở đâu") == [Aspect.PLACE]
+
+
+def test_what_it_is_asked_with_another_aspect_comes_first_and_brief(assistant: AssistantService) -> None:
+    reply = assistant.answer_question("đăng ký tạm trú là gì, cần giấy tờ gì", None)
+    overview, documents = reply.text.split("\n\n")[:2]
+    assert overview.startswith("ℹ️ Thông tin chung — Đăng ký tạm trú:") and "Lệ phí" not in overview
+    assert documents.startswith("📄 Giấy tờ cần chuẩn bị — Đăng ký tạm trú:")
