@@ -41,11 +41,15 @@ def _create_postgres_database(
     if template is None:
         template = unique_name("dvc_template")
         template_url = create_database(admin_url, template)
-        _POSTGRES_TEMPLATES[key] = template
-        fill(template_url)
+        try:
+            fill(template_url)
+        except BaseException:
+            _drop_postgres_database(template)  # a half-filled template is copied by no test
+            raise
         get_engine(template_url).dispose()  # a template may have no open connection
         get_engine.cache_clear()
         get_sessionmaker.cache_clear()
+        _POSTGRES_TEMPLATES[key] = template
     name = unique_name("dvc_test")
     return create_database(admin_url, name, template=template), name
 

@@ -127,9 +127,10 @@ def aspects_for(intent: str | None, text: str) -> list[Aspect]:
     for aspect in detect_aspects(text):
         if aspect not in ordered:
             ordered.append(aspect)
-    if asks_what_it_is(text) and Aspect.OVERVIEW not in ordered:
+    what_it_is = asks_what_it_is(text)
+    if what_it_is and Aspect.OVERVIEW not in ordered:
         ordered.append(Aspect.OVERVIEW)  # "… là thủ tục gì, ai được làm?" asks both
-    if len(ordered) > 1 and Aspect.OVERVIEW in ordered and not asks_what_it_is(text):
+    if len(ordered) > 1 and Aspect.OVERVIEW in ordered and not what_it_is:
         ordered.remove(Aspect.OVERVIEW)
     if len(ordered) > 1 and Aspect.STEPS in ordered and ordered[0] != Aspect.STEPS and not _EXPLICIT_STEPS.search(fold(text)):
         ordered.remove(Aspect.STEPS)  # "nộp ở đâu, làm thế nào" asks where, not every step

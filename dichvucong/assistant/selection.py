@@ -460,7 +460,10 @@ def select_answer(
         # overview) while the question says more than the procedure, and the FAQ the search
         # ranks above it covers about as much: "ở trọ hơn một tháng chưa báo tạm trú, có sao
         # không" is the FAQ on the deadline, not what "Đăng ký tạm trú" is.
-        words_ask_nothing = not set(judged)  # not even what the procedure is ("… là thủ tục gì")
+        # ... not even what the procedure is ("… là thủ tục gì", read from the words); an
+        # overview guessed from the intent asks nothing.
+        asked_by_words = set(judged) if named_aspects is not None else set(judged) - {"overview"}
+        words_ask_nothing = not asked_by_words
         specific_over_overview = (
             bool(procedures) and bool(extra) and words_ask_nothing and lead >= -FAQ_OVERVIEW_MARGIN
             and (hits.index(best) < hits.index(procedures[0]) or best.name_match >= FAQ_OUTRANKS_NAME_MATCH)

@@ -149,6 +149,7 @@ class SearchIndex:
                 if name_terms:
                     names.append((name_terms, sum(self._idf.get(t, self._max_idf) for t in name_terms)))
             self._names.append(names)
+        self._own_words = [self._own_words_of(position) for position in range(len(docs))]
         self._retriever: bm25s.BM25 | None = None
         if docs:
             self._retriever = bm25s.BM25()
@@ -320,27 +321,33 @@ class SearchIndex:
                 best = max(best, sum(self._idf.get(t, self._max_idf) for t in names & query_set) / total)
         return best
 
-    def _own_match(self, position: int, query_set: set[str]) -> float:
-        """For an FAQ, the share the query says of what its own question adds to the names of
-        its linked procedures (IDF-weighted; 0 when it adds less than one ordinary word).
-        Other phrasings are left out: written to be found, they add stray words."""
+    def _own_words_of(self, position: int) -> tuple[dict[str, float], float] | None:
+        """For an FAQ, the words its own question adds to the names of its linked procedures,
+        with their IDF, and their IDF sum; None when they weigh less than one ordinary word (or
+        for a procedure). Other phrasings are left out: written to be found, they add stray
+        words. Worked out once per index, not per question."""
         doc = self.docs[position]
-        if doc.type != "faq":
-            return 0.0
+        if doc.type != "faq" or not self._names[position]:
+            return None
         linked: set[str] = set()
         for code in doc.links:
             linked_position = self._by_key.get(("procedure", code))
             if linked_position is not None:
                 for names, _total in self._names[linked_position]:
                     linked |= names
-        if not self._names[position]:
-            return 0.0
         question, _total = self._names[position][0]  # its own question, not the phrasings
-        own = [t for t in question if t not in linked]
-        total = sum(self._idf.get(t, self._max_idf) for t in own)
-        if total < OWN_WORDS_MIN_IDF:
+        own = {t: self._idf.get(t, self._max_idf) for t in question if t not in linked}
+        total = sum(own.values())
+        return (own, total) if total >= OWN_WORDS_MIN_IDF else None
+
+    def _own_match(self, position: int, query_set: set[str]) -> float:
+        """For an FAQ, the IDF-weighted share the query says of what its own question adds to
+        the names of its linked procedures (0 when that is less than one ordinary word)."""
+        own_words = self._own_words[position]
+        if own_words is None:
             return 0.0
-        return sum(self._idf.get(t, self._max_idf) for t in own if t in query_set) / total
+        own, total = own_words
+        return sum(weight for term, weight in own.items() if term in query_set) / total
 
     def _rerank(self, query_terms: list[str], hits: list[SearchHit], positions: list[int]) -> list[SearchHit]:
         """The first FAQ candidates in the re-ranker's order, in the places FAQs held."""
