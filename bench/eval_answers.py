@@ -2,7 +2,7 @@
 
 Builds a temporary SQLite database with the demo catalogue, every demo FAQ and the 1,936
 national procedure names (tests/fixtures/eval/national_procedure_names.csv) as distractor
-procedures, then for each labelled question of the frozen and the two dev sets
+procedures, then for each labelled question of the frozen and the dev sets
 (tests/fixtures/eval/*.jsonl, see its README) measures:
 
 * search top-1 / top-3: the expected FAQ or procedure among the first hits of the search;
@@ -11,7 +11,10 @@ procedures, then for each labelled question of the frozen and the two dev sets
   catalogue does not cover) the "not found" reply and no answer. With ``--chat`` (default)
   every question goes through the Rasa REST channel of a freshly started stack (trained
   model, action server, console) with a fresh sender; ``--no-chat`` asks the assistant
-  service in-process with the intent left to its key phrases (fast, for tuning on dev).
+  service in-process with the intent left to its key phrases (fast, for tuning on dev);
+* in reply or one tap: answered, or one of the reply's buttons leads to the expected answer
+  (a "Câu hỏi liên quan" or "not found" suggestion naming the FAQ, an "Ý bạn là…" or FAQ
+  reply button naming the procedure, which answers the aspects first asked).
 
 Results are printed as tables by kind, style and aspect and written to ``var/eval/``.
 
@@ -77,6 +80,7 @@ class Outcome:
     plain_top1: bool | None = None
     plain_top3: bool | None = None
     hits: tuple[str, ...] = ()  # the first search hits, as "faq:ID" / "procedure:CODE"
+    one_tap: bool = False  # answered, or one of the reply's buttons leads to the answer
 
 
 @dataclass
@@ -173,6 +177,24 @@ def reply_contains(item: Item, reply: str, catalogue: Catalogue) -> bool:
     return any(m in lowered for m in NOT_FOUND_MARKERS) and not headings_present and not faq_present
 
 
+def button_leads(item: Item, payloads: Iterable[str]) -> bool:
+    """True when pressing one of the reply's buttons leads to the expected answer: the FAQ's
+    "/choose_faq" button, or the procedure's "/choose_procedure" button (which answers the
+    aspects the citizen first asked: the reply remembers them)."""
+    expect = item.expect
+    for payload in payloads:
+        intent, _, entities = payload.partition("{")
+        try:
+            values = json.loads("{" + entities) if entities else {}
+        except json.JSONDecodeError:
+            continue
+        if expect["type"] == "faq" and intent == "/choose_faq" and values.get("faq_id") in expect["ids"]:
+            return True
+        if expect["type"] == "procedure" and intent == "/choose_procedure" and values.get("procedure_code") == expect["code"]:
+            return True
+    return False
+
+
 def search_ranks(item: Item, hits: list) -> tuple[bool | None, bool | None]:  # type: ignore[type-arg]
     """Whether the expected FAQ/procedure is the first hit, and among the first three."""
     expect = item.expect
@@ -194,46 +216,52 @@ def search_service(url: str, rerank: bool):  # type: ignore[no-untyped-def]
     return SearchService(factory, rerank=True) if rerank else SearchService(factory)
 
 
-def in_process_answerer(url: str, rerank: bool = False) -> Callable[[str], tuple[str, str]]:
+Answer = tuple[str, str, tuple[str, ...]]  # reply text, reply kind, button payloads
+
+
+def in_process_answerer(url: str, rerank: bool = False) -> Callable[[str], Answer]:
     from dichvucong.assistant.service import AssistantService
 
     settings = get_settings()
     factory = get_sessionmaker(url)
     service = AssistantService(factory, search_service(url, rerank), settings)
 
-    def answer(question: str) -> tuple[str, str]:
+    def answer(question: str) -> Answer:
         reply = service.answer_question(question, intent=None)
-        return reply.text, reply.kind
+        return reply.text, reply.kind, tuple(b.payload for b in reply.buttons)
 
     return answer
 
 
-def chat_answerer(rasa_port: int, prefix: str) -> Callable[[str], tuple[str, str]]:
+def chat_answerer(rasa_port: int, prefix: str) -> Callable[[str], Answer]:
     client = httpx.Client(timeout=120)
     counter = iter(range(1_000_000))
 
-    def answer(question: str) -> tuple[str, str]:
+    def answer(question: str) -> Answer:
         sender = f"{prefix}-{next(counter)}"
         response = client.post(
             f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", json={"sender": sender, "message": question}
         )
         response.raise_for_status()
-        return "\n".join(m.get("text", "") for m in response.json()), "chat"
+        messages = response.json()
+        payloads = tuple(b.get("payload", "") for m in messages for b in m.get("buttons") or [])
+        return "\n".join(m.get("text", "") for m in messages), "chat", payloads
 
     return answer
 
 
-def evaluate(items: Iterable[Item], answer: Callable[[str], tuple[str, str]], search, plain_search, catalogue: Catalogue) -> list[Outcome]:  # type: ignore[no-untyped-def]
+def evaluate(items: Iterable[Item], answer: Callable[[str], Answer], search, plain_search, catalogue: Catalogue) -> list[Outcome]:  # type: ignore[no-untyped-def]
     outcomes = []
     for item in items:
         hits = search(item.question)
         top1, top3 = search_ranks(item, hits)
         plain_top1, plain_top3 = search_ranks(item, plain_search(item.question))
-        reply, kind = answer(item.question)
+        reply, kind, payloads = answer(item.question)
+        answered = reply_contains(item, reply, catalogue)
         outcomes.append(
             Outcome(
-                item, reply_contains(item, reply, catalogue), top1, top3, reply, kind, plain_top1, plain_top3,
-                tuple(f"{h.type}:{h.code}" for h in hits),
+                item, answered, top1, top3, reply, kind, plain_top1, plain_top3,
+                tuple(f"{h.type}:{h.code}" for h in hits), answered or button_leads(item, payloads),
             )
         )
     return outcomes
@@ -258,14 +286,15 @@ def table(name: str, outcomes: list[Outcome]) -> str:
     lines = [
         f"## {name}",
         "",
-        "| group | answer in reply | search top-1 | search top-3 | plain BM25 top-1 | plain BM25 top-3 |",
-        "|---|---|---|---|---|---|",
+        "| group | answer in reply | in reply or one tap | search top-1 | search top-3 | plain BM25 top-1 | plain BM25 top-3 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for key in sorted(groups, key=lambda k: (k != "all", k)):
         group = groups[key]
         ranked = [o for o in group if o.top1 is not None]
         lines.append(
-            f"| {key} | {rate([o.answered for o in group])} | {rate([bool(o.top1) for o in ranked])} "
+            f"| {key} | {rate([o.answered for o in group])} | {rate([o.one_tap for o in group])} "
+            f"| {rate([bool(o.top1) for o in ranked])} "
             f"| {rate([bool(o.top3) for o in ranked])} | {rate([bool(o.plain_top1) for o in ranked])} "
             f"| {rate([bool(o.plain_top3) for o in ranked])} |"
         )
@@ -322,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         reports: list[str] = []
         summary: dict[str, dict[str, float]] = {}
 
-        def run_sets(answer_for: Callable[[str], Callable[[str], tuple[str, str]]]) -> None:
+        def run_sets(answer_for: Callable[[str], Callable[[str], Answer]]) -> None:
             for name in sets:
                 items = load_items(name)
                 began = time.perf_counter()
@@ -333,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
                 kinds = Counter(o.item.kind for o in outcomes)
                 summary[name] = {
                     "answer_rate": sum(o.answered for o in outcomes) / len(outcomes),
+                    "one_tap_rate": sum(o.one_tap for o in outcomes) / len(outcomes),
                     **{f"answer_rate_{k}": sum(o.answered for o in outcomes if o.item.kind == k) / n for k, n in kinds.items()},
                 }
 

@@ -70,6 +70,10 @@ def commune_service_point(address: ResolvedAddress) -> str:
     return "\n".join(lines)
 
 
+def suggestions() -> str:
+    return "Có thể bạn muốn hỏi một trong các câu dưới đây — chọn để xem câu trả lời:"
+
+
 def related_questions() -> str:
     return "Câu hỏi liên quan — chọn bên dưới nếu đúng trường hợp của bạn:"
 

@@ -140,6 +140,15 @@ LINKED_BASE_MATCH = 0.3
 STORY_NAME_SAID = 0.5
 #: At most this many "Câu hỏi liên quan" buttons.
 MAX_RELATED = 3
+#: When nothing is sure enough to answer, the closest units among the first SUGGEST_DEPTH hits
+#: are offered under "not found" as buttons, one tap from their answer: an FAQ or a procedure
+#: with content whose own question or name the citizen said for SUGGEST_MIN_NAME_MATCH and
+#: that holds SUGGEST_MIN_COVERAGE of the question. A long story whose words reach no bar
+#: ("… đứng tên một tiệm nail rồi, giờ muốn mở thêm quán cà phê …") still names its FAQ
+#: among a few; a question about what we lack is told so, with at most a few near misses.
+SUGGEST_DEPTH = 5
+SUGGEST_MIN_NAME_MATCH = 0.25
+SUGGEST_MIN_COVERAGE = 0.2
 
 
 #: ... and when it is not, a message whose words still reach this share of some unit is an
@@ -201,6 +210,8 @@ class Selection:
     procedure: SearchHit | None = None
     choices: list[SearchHit] = field(default_factory=list)
     related: list[SearchHit] = field(default_factory=list)
+    # Decision.NONE: the closest units, offered as buttons under "not found".
+    suggestions: list[SearchHit] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -508,7 +519,18 @@ def select_answer(
         return Selection(Decision.FAQ, faq=hits[0], related=[h for h in hits[1:] if h.type == "faq"][:MAX_RELATED])
     if not current_code and _named_first(hits, min_procedure_score):
         return Selection(Decision.PROCEDURE, procedure_code=hits[0].code, procedure=hits[0])
-    return Selection(Decision.NONE)
+    return Selection(Decision.NONE, suggestions=suggestions(hits, min_procedure_score))
+
+
+def suggestions(hits: list[SearchHit], min_score: float = PROCEDURE_MIN_SCORE) -> list[SearchHit]:
+    """The units worth offering when none is sure enough to answer (SUGGEST_DEPTH), in search
+    order: FAQs and procedures with content, partly named and partly covering the question."""
+    def worth_offering(hit: SearchHit) -> bool:
+        if hit.name_match < SUGGEST_MIN_NAME_MATCH or hit.coverage < SUGGEST_MIN_COVERAGE:
+            return False
+        return hit.type == "faq" or (_has_content(hit) and hit.score >= min_score)
+
+    return [h for h in hits[:SUGGEST_DEPTH] if worth_offering(h)][:MAX_RELATED]
 
 
 def _named_first(hits: list[SearchHit], min_score: float) -> bool:

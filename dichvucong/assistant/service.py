@@ -39,6 +39,7 @@ from dichvucong.assistant.selection import (
     is_yes_no,
     looks_administrative,
     select_answer,
+    suggestions,
 )
 from dichvucong.config import Settings
 from dichvucong.db.models import Faq, Procedure
@@ -113,10 +114,10 @@ class AssistantService:
         """Reply to a question about a procedure (any aspect intent, or a button choice)."""
         question = clean_question(text)
         if chosen_faq:
-            return self._answer_faq_by_id(chosen_faq)
+            return self._answer_faq_by_id(chosen_faq, _known_aspects(pending_aspects))
         if chosen_code:
             if intent in ("choose_procedure", "choose_faq"):
-                aspects = [Aspect(a) for a in (pending_aspects or []) if a in Aspect._value2member_map_]
+                aspects = _known_aspects(pending_aspects)
             else:
                 aspects = aspects_for(intent, "")
             return self._answer_procedure(chosen_code, aspects or [Aspect.OVERVIEW], question)
@@ -135,7 +136,7 @@ class AssistantService:
             return self._answer_place_only(question)
         if not self._names_something(question):
             return Reply(replies.which_procedure(), kind="ask_procedure", pending_aspects=[a.value for a in aspects])
-        return Reply(replies.not_found(self._settings), kind="not_found")
+        return self._not_found(selection.suggestions if selection is not None else [], aspects)
 
     def answer_unclear(self, text: str, current_code: str | None = None) -> Reply:
         """Reply when the intent is unclear: answer if the search is sure, else ask.
@@ -153,7 +154,7 @@ class AssistantService:
         if selection.decision is not Decision.NONE:
             return self._reply_for(selection, aspects, question)
         if looks_administrative(terms, hits) or asks_for_a_procedure(question):
-            return Reply(replies.not_found(self._settings), kind="not_found")
+            return self._not_found(selection.suggestions, aspects)
         buttons = [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in (Aspect.DOCUMENTS, Aspect.FEE, Aspect.TIME, Aspect.PLACE)]
         return Reply(replies.unclear(self._settings), kind="clarify", buttons=buttons if current_code else [])
 
@@ -169,7 +170,7 @@ class AssistantService:
             if selection.decision in (Decision.FAQ, Decision.PROCEDURE) and clearly_in_catalogue(terms, selection):
                 return self._reply_for(selection, aspects, question)
             if looks_administrative(terms, hits) or asks_for_a_procedure(question):
-                return Reply(replies.not_found(self._settings), kind="not_found")
+                return self._not_found(suggestions(hits, self._settings.search_min_confidence), aspects)
         return Reply(replies.out_of_scope(self._settings), kind="out_of_scope")
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
@@ -221,7 +222,7 @@ class AssistantService:
 
     def _reply_for(self, selection: Selection, aspects: list[Aspect], question: str) -> Reply:
         if selection.decision is Decision.FAQ and selection.faq is not None:
-            return self._answer_faq(selection.faq.id, related=selection.related)
+            return self._answer_faq(selection.faq.id, related=selection.related, aspects=aspects)
         if selection.decision is Decision.CHOICE:
             return self._did_you_mean(selection.choices, aspects)
         assert selection.procedure_code is not None
@@ -262,14 +263,27 @@ class AssistantService:
         buttons += [Button(ASPECT_LABELS[a], aspect_payload(a)) for a in others[: max(1, MAX_BUTTONS - len(buttons))]]
         return Reply(text, kind="answer", buttons=buttons, procedure_code=code, answered_aspects=[a.value for a in aspects])
 
-    def _answer_faq_by_id(self, external_id: str) -> Reply:
+    def _not_found(self, offered: list[SearchHit], aspects: list[Aspect]) -> Reply:
+        """ "Not found, ask here", with the closest FAQs and procedures (``offered``) as
+        buttons: pressing one answers it, a procedure on the aspects first asked."""
+        if not offered:
+            return Reply(replies.not_found(self._settings), kind="not_found")
+        buttons = [
+            Button(_short(h.title), faq_payload(h.code) if h.type == "faq" else choose_payload(h.code))
+            for h in offered[:MAX_RELATED]
+        ]
+        text = replies.not_found(self._settings) + "\n\n" + replies.suggestions()
+        return Reply(text, kind="not_found", buttons=buttons, pending_aspects=[a.value for a in aspects])
+
+    def _answer_faq_by_id(self, external_id: str, aspects: list[Aspect] | None = None) -> Reply:
         with self._session_factory() as session:
             faq_id = session.scalar(select(Faq.id).where(Faq.external_id == external_id))
         if faq_id is None:
             return Reply(replies.not_found(self._settings), kind="not_found")
-        return self._answer_faq(faq_id)
+        return self._answer_faq(faq_id, aspects=aspects)
 
-    def _answer_faq(self, faq_id: int, related: list[SearchHit] | None = None) -> Reply:
+    def _answer_faq(self, faq_id: int, related: list[SearchHit] | None = None, aspects: list[Aspect] | None = None) -> Reply:
+        """An FAQ's answer; its procedures' buttons answer the aspects the citizen asked."""
         with self._session_factory() as session:
             faq = session.get(Faq, faq_id)
             if faq is None or not faq.published or faq.deleted_at is not None:
@@ -286,7 +300,8 @@ class AssistantService:
                 room = max(1, MAX_BUTTONS - len(buttons))
                 buttons += [Button(_short(name), choose_payload(code)) for code, name in names[:room]]
         current = codes[0] if len(codes) == 1 else None
-        return Reply(text, kind="faq", buttons=buttons, faq_id=faq.external_id, procedure_code=current)
+        asked = [a.value for a in aspects or [] if a is not Aspect.OVERVIEW]
+        return Reply(text, kind="faq", buttons=buttons, faq_id=faq.external_id, procedure_code=current, pending_aspects=asked)
 
     def _answer_place_only(self, question: str) -> Reply:
         """Where to file in the citizen's commune, when they named no procedure."""
@@ -299,6 +314,11 @@ class AssistantService:
     def _procedure_exists(self, code: str) -> bool:
         with self._session_factory() as session:
             return session.scalar(select(Procedure.id).where(Procedure.code == code, Procedure.enabled.is_(True))) is not None
+
+
+def _known_aspects(values: list[str] | None) -> list[Aspect]:
+    """The aspects a slot remembered, leaving out any value this version does not know."""
+    return [Aspect(a) for a in (values or []) if a in Aspect._value2member_map_]
 
 
 def _has_details(procedure: Procedure) -> bool:

@@ -15,8 +15,11 @@ from dichvucong.assistant.selection import (
     asks_another_aspect,
     procedure_candidates,
     select_answer,
+    suggestions,
 )
-from dichvucong.assistant.service import AssistantService, Reply
+from dichvucong.assistant.aspects import Aspect
+from dichvucong.assistant.formatting import HEADINGS
+from dichvucong.assistant.service import AssistantService, Reply, faq_payload
 from dichvucong.config import Settings
 from dichvucong.db.session import get_sessionmaker
 from dichvucong.search import SearchService
@@ -129,6 +132,35 @@ def test_related_question_button_answers_that_faq_at_once(assistant: AssistantSe
     reply = assistant.answer_question("", "choose_faq", chosen_faq="faq-049")
     assert reply.kind == "faq" and reply.faq_id == "faq-049"
     assert "lý lịch tư pháp" in reply.text.lower()
+
+
+def test_a_story_no_unit_answers_offers_the_closest_faqs_one_tap_away(assistant: AssistantService) -> None:
+    """A long story whose words reach no bar is told "not found", with the FAQs it comes
+    closest to as buttons; pressing one answers that FAQ at once."""
+    reply = assistant.answer_question(
+        "Em đang đứng tên một tiệm nail rồi, giờ muốn mở thêm quán cà phê cũng đứng tên em luôn có được không?", None
+    )
+    assert reply.kind == "not_found" and "Có thể bạn muốn hỏi" in reply.text
+    payloads = [b.payload for b in reply.buttons]
+    assert faq_payload("faq-196") in payloads and len(payloads) <= 3
+    pressed = assistant.answer_question("", "choose_faq", chosen_faq="faq-196", pending_aspects=reply.pending_aspects)
+    assert pressed.kind == "faq" and pressed.faq_id == "faq-196"
+
+
+def test_not_found_offers_nothing_when_nothing_is_near(assistant: AssistantService) -> None:
+    reply = assistant.answer_question("xin làm thẻ thư viện cho con ở đâu", "ask_place")
+    assert reply.kind == "not_found" and not reply.buttons and "Có thể bạn muốn hỏi" not in reply.text
+
+
+def test_the_procedure_button_under_an_faq_answers_the_aspect_first_asked(assistant: AssistantService) -> None:
+    """A time question answered by an FAQ: its procedure's button gives that procedure's
+    time, not its overview."""
+    reply = assistant.answer_question("Phiếu lý lịch tư pháp có giá trị bao lâu?", "ask_processing_time")
+    assert reply.kind == "faq" and reply.pending_aspects == ["time"]
+    button = next(b for b in reply.buttons if b.payload.startswith("/choose_procedure"))
+    code = button.payload.split('"procedure_code": "')[1].split('"')[0]
+    pressed = assistant.answer_question("", "choose_procedure", chosen_code=code, pending_aspects=reply.pending_aspects)
+    assert f"{HEADINGS[Aspect.TIME]} — " in pressed.text, pressed.text[:200]
 
 
 def test_near_identical_procedure_names_are_a_choice_with_a_detail(seeded_url: str, tmp_path) -> None:
@@ -475,3 +507,16 @@ def test_a_long_story_around_a_procedure_it_names_gets_that_procedure(name_match
     faq = SearchHit("faq", 2, "faq-x", "Làm hộ chiếu cho trẻ em có gì khác?", 0.55, 11.4, 0.2, 0.14, (), "", frozenset(), frozenset({"w0"}))
     selection = select_answer(question, [passport, faq], aspects=["fee"], named_aspects=["fee"])
     assert selection.decision is expected
+
+
+def test_suggestions_are_near_misses_with_content() -> None:
+    """Under "not found": FAQs and procedures with content that were partly named and partly
+    cover the question, at most three, in search order; a bare national name is no answer."""
+    near = _hit("faq", "faq-1", 0.25, {"a"}, name_match=0.3)
+    unsaid = _hit("faq", "faq-2", 0.5, {"a"}, name_match=0.1)
+    thin = _hit("faq", "faq-3", 0.1, {"a"}, name_match=0.6)
+    procedure = _hit("procedure", "1.0", 0.4, {"a"}, name_match=0.4)
+    bare = SearchHit("procedure", 2, "9.9", "Tên", 0.8, 10.0, 0.9, 0.9, (), "", frozenset({"overview"}), frozenset({"a"}))
+    assert [h.code for h in suggestions([near, unsaid, thin, procedure, bare])] == ["faq-1", "1.0"]
+    many = [_hit("faq", f"faq-{i}", 0.5, {"a"}, name_match=0.5) for i in range(6)]
+    assert len(suggestions(many)) == 3
