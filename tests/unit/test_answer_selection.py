@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from dichvucong.assistant.aspects import Aspect
+from dichvucong.assistant.formatting import HEADINGS
 from dichvucong.assistant.selection import (
     Decision,
     Question,
@@ -17,8 +19,6 @@ from dichvucong.assistant.selection import (
     select_answer,
     suggestions,
 )
-from dichvucong.assistant.aspects import Aspect
-from dichvucong.assistant.formatting import HEADINGS
 from dichvucong.assistant.service import AssistantService, Reply, faq_payload
 from dichvucong.config import Settings
 from dichvucong.db.session import get_sessionmaker
