@@ -317,7 +317,7 @@ def write_failures(name: str, outcomes: list[Outcome]) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default="frozen,dev,dev2,dev3", help="comma-separated: frozen, dev, dev2, dev3")
+    parser.add_argument("--sets", default="frozen,dev,dev2,dev3,dev4", help="comma-separated: frozen, dev, dev2, dev3, dev4")
     parser.add_argument("--chat", action=argparse.BooleanOptionalAction, default=True, help="through the Rasa REST channel")
     parser.add_argument("--distractors", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (default: rasa_project/models/current.tar.gz)")

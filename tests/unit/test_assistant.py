@@ -194,6 +194,15 @@ def test_a_comparison_names_no_place_or_steps(question: str, aspects: list[str])
         # Money the citizen pays or gets is the "fee" aspect of an FAQ or a procedure.
         ("bán đất thì ai phải nộp thuế", ["fee"]),
         ("người khuyết tật nặng được trợ cấp bao nhiêu một tháng", ["fee"]),
+        # Short chat questions: "cần gì", "phí gì", "mấy bước", "xong nhận gì".
+        ("Đổi bằng ô tô cần gì?", ["documents"]),
+        ("sang ten so hong phi j", ["fee"]),
+        ("sao y bao nhieu mot trang", ["fee"]),
+        ("dk ket hon may buoc v", ["steps"]),
+        ("dang ky vneid muc 2 xong nhan gi", ["result"]),
+        ("dk ket hon buoi sang thi chieu co giay luon ko", ["time"]),
+        # "bắt buộc làm" folds like "bước làm" and asks whether, not the steps.
+        ("be nha e moi 8t, co bat buoc lm the can cuoc cho be chua a", ["conditions"]),
     ],
 )
 def test_everyday_aspect_phrases(question: str, aspects: list[str]) -> None:

@@ -79,7 +79,12 @@ def dev3() -> list[dict]:
     return _jsonl(EVAL / "dev3.jsonl")
 
 
-PREFIXES = {"frozen": "fz-", "dev": "dv-", "dev2": "d2-", "dev3": "d3-"}
+@pytest.fixture(scope="module")
+def dev4() -> list[dict]:
+    return _jsonl(EVAL / "dev4.jsonl")
+
+
+PREFIXES = {"frozen": "fz-", "dev": "dv-", "dev2": "d2-", "dev3": "d3-", "dev4": "d4-"}
 
 
 def _runs(text: str) -> set[tuple[str, ...]]:
@@ -130,7 +135,7 @@ def test_new_faqs_load_through_the_real_importer(tmp_path: Path) -> None:
 
 # --- the labelled sets -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["frozen", "dev", "dev2", "dev3"])
+@pytest.mark.parametrize("name", ["frozen", "dev", "dev2", "dev3", "dev4"])
 def test_rows_are_well_formed_and_labels_resolve(
     name: str, request: pytest.FixtureRequest, faqs: dict[str, dict], procedure_codes: set[str]
 ) -> None:
@@ -158,7 +163,7 @@ def test_rows_are_well_formed_and_labels_resolve(
     assert not [q for q, n in folded.items() if n > 1], "a question appears twice"
 
 
-@pytest.mark.parametrize("name, minimum, total", [("frozen", FROZEN_MIN, 420), ("dev", DEV_MIN, 220), ("dev2", DEV_MIN, 220), ("dev3", DEV_MIN, 280)])
+@pytest.mark.parametrize("name, minimum, total", [("frozen", FROZEN_MIN, 420), ("dev", DEV_MIN, 220), ("dev2", DEV_MIN, 220), ("dev3", DEV_MIN, 280), ("dev4", DEV_MIN, 280)])
 def test_each_set_has_the_required_mix(
     name: str, minimum: dict[str, int], total: int, request: pytest.FixtureRequest
 ) -> None:
@@ -192,7 +197,7 @@ def test_frozen_paraphrases_cover_old_new_and_situational_faqs(frozen: list[dict
     assert sum(int(f["id"][4:]) > 100 for f in targets) >= 60
 
 
-@pytest.mark.parametrize("name", ["frozen", "dev", "dev2", "dev3"])
+@pytest.mark.parametrize("name", ["frozen", "dev", "dev2", "dev3", "dev4"])
 def test_paraphrases_share_no_six_word_run_with_their_faq(
     name: str, request: pytest.FixtureRequest, faqs: dict[str, dict]
 ) -> None:
@@ -210,9 +215,9 @@ def test_paraphrases_share_no_six_word_run_with_their_faq(
 
 
 def test_the_sets_share_no_question(
-    frozen: list[dict], dev: list[dict], dev2: list[dict], dev3: list[dict]
+    frozen: list[dict], dev: list[dict], dev2: list[dict], dev3: list[dict], dev4: list[dict]
 ) -> None:
-    folded = [{fold(r["question"]) for r in rows} for rows in (frozen, dev, dev2, dev3)]
+    folded = [{fold(r["question"]) for r in rows} for rows in (frozen, dev, dev2, dev3, dev4)]
     shared = {q for i, one in enumerate(folded) for other in folded[i + 1:] for q in one & other}
     assert not shared, shared
 
