@@ -18,12 +18,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 RASA_INPUTS := $(shell find rasa_project/config.yml rasa_project/domain.yml rasa_project/data rasa_project/components dichvucong/text -type f -not -name '*.pyc' 2>/dev/null)
 MODEL := rasa_project/models/current.tar.gz
 
-.PHONY: help setup run test nlu-eval bench profile soak eval lint train seed clean
+.PHONY: help setup run test nlu-eval bench profile soak eval train-selection lint train seed clean
 
 help:
 	@echo "make run    - set up everything and start the assistant (Rasa :5005, actions :5055, console :8000)"
 	@echo "make test   - set up everything and run the whole test suite"
 	@echo "make eval   - right answer in the chat reply on the frozen and four dev question sets, with 1,936 national procedures as distractors"
+	@echo "make train-selection - retrain the learned second opinion on the answer-selection rules (dev sets only)"
 	@echo "make bench  - this assistant against a bare rasa init bot, 20 concurrent citizens (embedded, PostgreSQL + Redis with 1 and 2 Rasa servers); review pages at 100k events"
 	@echo "make profile - milliseconds per message in each stage of Rasa and the action server (docs/performance.md)"
 	@echo "make soak   - 10,000 messages from 50 citizens on two Rasa servers, then every tracker checked"
@@ -91,6 +92,10 @@ soak: setup seed train
 # Answer quality at national scale (docs/answers.md): the frozen and two dev sets through the chat.
 eval: setup train
 	$(APP)/python bench/eval_answers.py
+
+# Retrain the learned second opinion on the selection rules (after changing those rules).
+train-selection: setup
+	$(APP)/python bench/train_selection.py
 
 lint:
 	$(APP)/ruff check dichvucong actions connectors tests scripts bench

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     search_min_confidence: float = 0.4
     search_ambiguity_ratio: float = 0.85
     search_refresh_seconds: float = 1.0
+    # The learned second opinion on the selection rules (dichvucong/assistant/learned_selection.py).
+    learned_selection: bool = True
     log_level: str = "INFO"
     log_format: str = "text"  # "json" in production: one JSON object per line
 

@@ -29,6 +29,7 @@ from dichvucong.assistant.aspects import (
 from dichvucong.assistant.catalogue_cache import ProcedureCache
 from dichvucong.assistant.formatting import format_answer, format_aspect
 from dichvucong.assistant.input_check import clean_question, input_problem
+from dichvucong.assistant.learned_selection import Context, SelectionModel, reconsider
 from dichvucong.assistant.selection import (
     MAX_RELATED,
     Decision,
@@ -100,6 +101,7 @@ class AssistantService:
         self._search = search
         self._settings = settings
         self._procedures = ProcedureCache(session_factory)
+        self._selection_model = SelectionModel.load() if settings.learned_selection else None
 
     # -- public API -------------------------------------------------------------------------
     def answer_question(
@@ -199,20 +201,51 @@ class AssistantService:
         (an address taken out): whether it asks yes or no, and which aspects it names, are
         read from the whole message.
         """
+        terms, hits, context, rules = self._rules_selection(question, current_code, aspects, ranked, said)
+        if self._selection_model is None:
+            return rules
+        return reconsider(self._selection_model, terms, hits, rules, context, current_code)
+
+    def _rules_selection(
+        self,
+        question: str,
+        current_code: str | None,
+        aspects: list[Aspect],
+        ranked: tuple[Question, list[SearchHit]] | None = None,
+        said: str | None = None,
+    ) -> tuple[Question, list[SearchHit], Context, Selection]:
+        """What the selection rules decide, with what they were given."""
         said = said or question
         terms, hits = ranked or self._rank(question)
         index = self._search.current_index()
         current_terms = index.terms_of("procedure", current_code) if current_code else None
-        return select_answer(
+        context = Context(
+            aspects=[a.value for a in aspects], named_aspects=named_aspects(said), yes_no=is_yes_no(said),
+            min_score=self._settings.search_min_confidence,
+        )
+        rules = select_answer(
             terms,
             hits,
             current_terms=current_terms,
             current_code=current_code,
-            aspects=[a.value for a in aspects],
-            min_procedure_score=self._settings.search_min_confidence,
-            yes_no=is_yes_no(said),
-            named_aspects=named_aspects(said),
+            aspects=list(context.aspects),
+            min_procedure_score=context.min_score,
+            yes_no=context.yes_no,
+            named_aspects=context.named_aspects,
         )
+        return terms, hits, context, rules
+
+    def selection_inputs(self, text: str) -> tuple[Question, list[SearchHit], Context, Selection] | None:
+        """For training the learned step (``bench/train_selection.py``): what the rules are
+        given for a first question with no intent, and what they decide (None for input
+        that gets no selection)."""
+        question = clean_question(text)
+        if input_problem(question) is not None:
+            return None
+        aspects = aspects_for(None, question)
+        address = extract_address(question)
+        searched = without_address(question, address) if address else question
+        return self._rules_selection(searched, None, aspects, said=question)
 
     def _names_something(self, question: str) -> bool:
         """True when the question has content words beyond aspect and question words."""

@@ -134,17 +134,28 @@ def test_related_question_button_answers_that_faq_at_once(assistant: AssistantSe
     assert "lý lịch tư pháp" in reply.text.lower()
 
 
-def test_a_story_no_unit_answers_offers_the_closest_faqs_one_tap_away(assistant: AssistantService) -> None:
-    """A long story whose words reach no bar is told "not found", with the FAQs it comes
-    closest to as buttons; pressing one answers that FAQ at once."""
-    reply = assistant.answer_question(
-        "Em đang đứng tên một tiệm nail rồi, giờ muốn mở thêm quán cà phê cũng đứng tên em luôn có được không?", None
-    )
+NAIL_SALON_STORY = "Em đang đứng tên một tiệm nail rồi, giờ muốn mở thêm quán cà phê cũng đứng tên em luôn có được không?"
+
+
+def test_a_story_no_rule_answers_offers_the_closest_faqs_one_tap_away(seeded_url: str) -> None:
+    """A long story whose words reach none of the rules' bars is told "not found", with the
+    FAQs it comes closest to as buttons; pressing one answers that FAQ at once."""
+    factory = get_sessionmaker(seeded_url)
+    settings = Settings(database_url=seeded_url, learned_selection=False)
+    rules_only = AssistantService(factory, SearchService(factory, refresh_seconds=0), settings)
+    reply = rules_only.answer_question(NAIL_SALON_STORY, None)
     assert reply.kind == "not_found" and "Có thể bạn muốn hỏi" in reply.text
     payloads = [b.payload for b in reply.buttons]
     assert faq_payload("faq-196") in payloads and len(payloads) <= 3
-    pressed = assistant.answer_question("", "choose_faq", chosen_faq="faq-196", pending_aspects=reply.pending_aspects)
+    pressed = rules_only.answer_question("", "choose_faq", chosen_faq="faq-196", pending_aspects=reply.pending_aspects)
     assert pressed.kind == "faq" and pressed.faq_id == "faq-196"
+
+
+def test_the_learned_step_answers_the_story_the_rules_could_not(assistant: AssistantService) -> None:
+    """The same story with the learned second opinion on: the FAQ on how many household
+    businesses one person may own is the answer, not a suggestion."""
+    reply = assistant.answer_question(NAIL_SALON_STORY, None)
+    assert reply.kind == "faq" and reply.faq_id == "faq-196", reply.text[:200]
 
 
 def test_not_found_offers_nothing_when_nothing_is_near(assistant: AssistantService) -> None:

@@ -1,0 +1,203 @@
+"""`make train-selection`: train the learned second opinion on the selection rules.
+
+Builds two databases — the `make eval` one (demo catalogue and FAQs with the 1,924 national
+procedure names as distractors: a province that imported the national list) and the demo
+data alone (a province with only its own catalogue) — asks the rules about every question
+of the dev sets in each (never the frozen set), and fits the two linear models of
+``dichvucong/assistant/learned_selection.py`` on both together, so that what it learns holds
+for a small catalogue as for a national one:
+
+* the ranker, on pairs (right unit, wrong unit) of the same question;
+* the answer check, on whether the ranker's best unit is right (no unit is right for a
+  question about what the catalogue lacks), and the threshold under which it says "not found".
+
+It first reports, set by set, how often the rules and the learned step choose the right
+unit when that set is left out of training (an honest estimate: the rules were tuned on
+these sets, the learned step did not see the set it is measured on), then trains on all the
+sets and writes ``dichvucong/assistant/selection_model.json``.
+
+    .venv/bin/python bench/train_selection.py                 # dev, dev2, dev3, dev4
+    .venv/bin/python bench/train_selection.py --no-write      # only the held-out report
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval_answers as ea  # noqa: E402
+
+from dichvucong.assistant.learned_selection import (  # noqa: E402
+    FEATURES,
+    MODEL_PATH,
+    SelectionModel,
+    candidate_units,
+    unit_features,
+    vector,
+)
+from dichvucong.assistant.logistic import fit_logistic  # noqa: E402
+from dichvucong.assistant.selection import Decision, Selection  # noqa: E402
+from dichvucong.search.index import SearchHit  # noqa: E402
+
+#: Regularisation of the ranker (smaller: weights closer to zero). 0.03 and 0.1 were within
+#: one question of each other held out; 0.3 did worse.
+RANKER_C = 0.03
+ANSWER_C = 1.0
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+@dataclass
+class Example:
+    """One labelled question as the models see it."""
+
+    set_name: str
+    shape: str  # "national" (with the distractors) or "province" (the demo data alone)
+    item_id: str
+    rows: list[dict[str, float]]
+    right: list[bool]  # per row: is this unit an expected answer
+    expects_unit: bool  # False: out of catalogue, "not found" is right
+    rules_right: bool  # did the rules choose the expected unit (or none for out of catalogue)
+    rules_bare: bool  # the rules chose a bare catalogue name
+
+
+def _bare(hit: SearchHit) -> bool:
+    return hit.type == "procedure" and len(hit.aspects) <= 1
+
+
+def _unit_key(selection: Selection) -> tuple[str, str] | None:
+    if selection.decision is Decision.FAQ and selection.faq is not None:
+        return ("faq", selection.faq.code)
+    if selection.decision is Decision.PROCEDURE and selection.procedure_code:
+        return ("procedure", selection.procedure_code)
+    return None
+
+
+def collect(url: str, set_names: list[str], shape: str) -> list[Example]:
+    """Every dev question, through the rules (the learned step off)."""
+    from dichvucong.assistant.service import AssistantService
+    from dichvucong.config import get_settings
+
+    settings = get_settings().model_copy(update={"learned_selection": False, "database_url": url})
+    factory = ea.get_sessionmaker(url)
+    service = AssistantService(factory, ea.search_service(url, rerank=False), settings)
+    examples = []
+    for name in set_names:
+        for item in ea.load_items(name):
+            expect = item.expect
+            wanted = (
+                {("faq", i) for i in expect["ids"]} if expect["type"] == "faq"
+                else {("procedure", expect["code"])} if expect["type"] == "procedure" else set()
+            )
+            inputs = service.selection_inputs(item.question)
+            if inputs is None:
+                continue
+            question, hits, context, rules = inputs
+            rows = unit_features(question, hits, context, rules)
+            units = candidate_units(hits, rules)
+            # For a question about what the catalogue lacks, a bare national name is as right
+            # as "not found": its reply says "not updated yet, ask here".
+            right = [(h.type, h.code) in wanted or (not wanted and _bare(h)) for h in units]
+            chosen = _unit_key(rules)
+            bare_choice = rules.procedure is not None and _bare(rules.procedure)
+            rules_right = (
+                (chosen in wanted) if wanted
+                else rules.decision is Decision.NONE or (rules.decision is Decision.PROCEDURE and bare_choice)
+            )
+            examples.append(Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice and rules.decision is Decision.PROCEDURE))
+    return examples
+
+
+def train(examples: list[Example]) -> SelectionModel:
+    """Both models and the threshold, from ``examples``."""
+    pairs, labels = [], []
+    for ex in examples:
+        x = np.array([vector(r) for r in ex.rows]) if ex.rows else np.zeros((0, len(FEATURES)))
+        for p in (i for i, r in enumerate(ex.right) if r):
+            for n in (i for i, r in enumerate(ex.right) if not r):
+                pairs += [x[p] - x[n], x[n] - x[p]]
+                labels += [1, 0]
+    ranker, _ = fit_logistic(np.array(pairs), np.array(labels), c=RANKER_C, intercept=False)
+    draft = SelectionModel(tuple(ranker), (0.0,) * (len(FEATURES) + 1), 0.0, 0.0)
+    inputs, outcomes = [], []
+    for ex in examples:
+        if not ex.rows:
+            continue
+        scores = draft.ranks(ex.rows)
+        best = int(np.argmax(scores))
+        runner_up = max((s for i, s in enumerate(scores) if i != best), default=0.0)
+        inputs.append([*vector(ex.rows[best]), scores[best] - runner_up])
+        outcomes.append(ex.right[best])
+    answer, intercept = fit_logistic(np.array(inputs), np.array(outcomes, dtype=float), c=ANSWER_C)
+    model = SelectionModel(tuple(ranker), tuple(answer), intercept, 0.0)
+    threshold = max(THRESHOLDS, key=lambda t: sum(_right(SelectionModel(model.ranker, model.answer, intercept, t), ex) for ex in examples))
+    return SelectionModel(model.ranker, model.answer, intercept, threshold)
+
+
+def _right(model: SelectionModel, ex: Example) -> bool:
+    """Would the learned step give the expected answer (as ``reconsider`` decides)?"""
+    if not ex.rows:
+        return ex.rules_right
+    position = model.decide(ex.rows)
+    if position is None:
+        # reconsider keeps the rules' bare catalogue name (a "not updated yet" reply)
+        return ex.rules_right if ex.rules_bare else not ex.expects_unit
+    return ex.right[position]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default="dev,dev2,dev3,dev4")
+    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args(argv)
+    names = [s.strip() for s in args.sets.split(",") if s.strip()]
+    if "frozen" in names:
+        parser.error("the frozen set is never trained on")
+    examples: list[Example] = []
+    for shape, distractors in (("national", True), ("province", False)):
+        with tempfile.TemporaryDirectory(prefix="dvc-train-selection-") as tmp:
+            examples += collect(ea.build_database(Path(tmp), with_distractors=distractors), names, shape)
+    print("\n| left out | catalogue | questions | rules | learned (trained on the other sets) |")
+    print("|---|---|---|---|---|")
+    totals: dict[str, list[int]] = {}
+    for name in names:
+        model = train([ex for ex in examples if ex.set_name != name]) if len(names) > 1 else None
+        for shape in ("national", "province"):
+            held = [ex for ex in examples if ex.set_name == name and ex.shape == shape]
+            rules = sum(ex.rules_right for ex in held)
+            learned = sum(_right(model, ex) for ex in held) if model else 0
+            total = totals.setdefault(shape, [0, 0, 0])
+            total[0] += len(held)
+            total[1] += rules
+            total[2] += learned
+            print(f"| {name} | {shape} | {len(held)} | {rules} ({rules / len(held):.3f}) | {learned} ({learned / len(held):.3f}) |")
+    for shape, (count, rules, learned) in totals.items():
+        print(f"| all | {shape} | {count} | {rules} | {learned} |")
+    model = train(examples)
+    if args.write:
+        MODEL_PATH.write_text(json.dumps({
+            "about": "Learned second opinion on the answer-selection rules (dichvucong/assistant/learned_selection.py), "
+                     "trained by bench/train_selection.py on the dev question sets, never the frozen set.",
+            "trained_on": names,
+            "questions": len(examples),
+            "trained": dt.date.today().isoformat(),
+            "ranker_c": RANKER_C,
+            "ranker": dict(zip(FEATURES, (round(w, 6) for w in model.ranker), strict=True)),
+            "answer": dict(zip(FEATURES, (round(w, 6) for w in model.answer[:-1]), strict=True)),
+            "answer_lead": round(model.answer[-1], 6),
+            "answer_intercept": round(model.answer_intercept, 6),
+            "threshold": model.threshold,
+        }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"written: {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

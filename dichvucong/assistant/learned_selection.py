@@ -1,0 +1,266 @@
+"""A second opinion on the selection rules, learned from labelled citizen questions.
+
+The rules of :mod:`dichvucong.assistant.selection` read a handful of signals per unit
+(coverage, how much of its name was said, the words an FAQ adds, the aspect it answers…)
+through thresholds set by hand. On questions written by someone else they do worse than on
+the dev sets they were set on (docs/answers.md). This step reads the same signals for the
+first :data:`CANDIDATES` units, plus which unit the rules chose, and re-decides with two
+linear models trained on the dev sets (``bench/train_selection.py``; never the frozen set):
+
+* a **ranker**: one weight per signal; the unit with the highest weighted sum is the best;
+* an **answer check**: from the best unit's signals and its lead over the next, the
+  probability that it is the right answer; under :attr:`SelectionModel.threshold` the reply
+  is "not found" (with the best units as suggestions).
+
+It only re-decides the first question of a conversation turn: a follow-up about the
+procedure already discussed, and a choice between near-identical procedures, stay with the
+rules. The weights ship as data (``selection_model.json``), readable by anyone: every signal
+has a name and one number. Trained together with the rules it stacks on, it is retrained
+(``make train-selection``) whenever those rules change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dichvucong.assistant.selection import (
+    FAQ_MIN_NAME_MATCH,
+    Decision,
+    Question,
+    Selection,
+    answer_coverage,
+    asks_another_aspect,
+    procedure_candidates,
+    suggestions,
+)
+from dichvucong.assistant.selection import (
+    _faq_candidate as faq_candidate,
+)
+from dichvucong.assistant.selection import (
+    _has_content as has_content,
+)
+from dichvucong.assistant.selection import (
+    _share_of as share_of,
+)
+from dichvucong.search.index import SearchHit
+
+#: How many of the first hits are candidates (the right unit is among the first ten for 97 %
+#: of the dev questions).
+CANDIDATES = 10
+#: At most this many "Câu hỏi liên quan" under an FAQ the step chose over the rules.
+MAX_RELATED = 3
+MODEL_PATH = Path(__file__).with_name("selection_model.json")
+
+#: The signals, in the order the models read them.
+FEATURES: tuple[str, ...] = (
+    "is_faq", "log_position", "is_first", "rank_ratio", "score", "coverage", "name_match",
+    "own_match", "link_match", "has_content", "procedure_candidate", "best_procedure_candidate",
+    "holds_asked_aspects", "faq_candidate", "other_aspect", "extra_cover", "lead", "faq_yes_no",
+    "faq_words_ask_nothing", "faq_extra_share", "procedure_extra_share", "first_faq",
+    "first_procedure", "bare", "question_terms", "rules_choice",
+    "coverage_over_others", "name_match_over_others", "rank_ratio_over_others", "score_over_others",
+    "coverage_over_same_type", "name_match_over_same_type", "coverage_over_other_type",
+    "name_match_over_other_type",
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules were given: the asked aspects, those the words name, yes or no."""
+
+    aspects: Sequence[str]
+    named_aspects: Sequence[str] | None
+    yes_no: bool
+    min_score: float
+
+
+def candidate_units(hits: list[SearchHit], chosen: Selection) -> list[SearchHit]:
+    """The first CANDIDATES hits, and the rules' unit when it ranks further down (a procedure
+    the rules took below the answer bar)."""
+    top = hits[:CANDIDATES]
+    extra = next((h for h in hits[CANDIDATES:] if _chose(chosen, h)), None)
+    return [*top, extra] if extra is not None else top
+
+
+def unit_features(question: Question, hits: list[SearchHit], context: Context, chosen: Selection) -> list[dict[str, float]]:
+    """The signals of each candidate unit (:func:`candidate_units`), as the models read them."""
+    top = candidate_units(hits, chosen)
+    if not top:
+        return []
+    aspects = list(context.aspects)
+    judged = list(context.named_aspects) if context.named_aspects is not None else aspects
+    asked_by_words = set(judged) if context.named_aspects is not None else set(judged) - {"overview"}
+    candidates = procedure_candidates(hits, aspects, context.min_score, question)
+    candidate_ids = {id(h) for h in candidates}
+    procedures = [h for h in top if h.type == "procedure"]
+    faqs = [h for h in top if h.type == "faq"]
+    base = candidates[0] if candidates else (procedures[0] if procedures else None)
+    base_coverage = answer_coverage(question, base, aspects) if base is not None else 0.0
+    extra = question.extra_over(base.terms if base is not None else frozenset())
+    total = sum(question.weight(t) for t in question.terms) or 1.0
+    extra_share = sum(question.weight(t) for t in extra) / total
+    wanted = set(aspects) - {"overview"}
+    first_rank = top[0].rank_score or 1.0
+    rows: list[dict[str, float]] = []
+    for slot, hit in enumerate(top):
+        position = slot if slot < CANDIDATES else hits.index(hit)
+        faq = hit.type == "faq"
+        coverage = answer_coverage(question, hit, aspects)
+        rows.append({
+            "is_faq": float(faq),
+            "log_position": math.log1p(position),
+            "is_first": float(position == 0),
+            "rank_ratio": hit.rank_score / first_rank,
+            "score": hit.score,
+            "coverage": coverage,
+            "name_match": hit.name_match,
+            "own_match": hit.own_match if faq else 0.0,
+            "link_match": hit.link_match if faq else 0.0,
+            "has_content": float(not faq and has_content(hit)),
+            "procedure_candidate": float(id(hit) in candidate_ids),
+            "best_procedure_candidate": float(bool(candidates) and hit is candidates[0]),
+            "holds_asked_aspects": float(not faq and wanted <= hit.aspects),
+            "faq_candidate": float(faq and faq_candidate(hit)),
+            "other_aspect": float(faq and asks_another_aspect(hit, judged, context.yes_no)),
+            "extra_cover": share_of(question, extra, hit.terms) if faq and extra else 0.0,
+            "lead": coverage - base_coverage if faq else 0.0,
+            "faq_yes_no": float(faq and context.yes_no),
+            "faq_words_ask_nothing": float(faq and not asked_by_words),
+            "faq_extra_share": extra_share if faq else 0.0,
+            "procedure_extra_share": 0.0 if faq else extra_share,
+            "first_faq": float(faq and hit is faqs[0]),
+            "first_procedure": float(not faq and hit is procedures[0]),
+            "bare": float(not faq and not has_content(hit)),
+            "question_terms": math.log1p(len(set(question.terms))),
+            "rules_choice": float(_chose(chosen, hit)),
+        })
+    for slot, row in enumerate(rows):
+        hit = top[slot]
+        others = [r for i, r in enumerate(rows) if i != slot]
+        same = [r for i, r in enumerate(rows) if i != slot and top[i].type == hit.type]
+        other_type = [r for i, r in enumerate(rows) if top[i].type != hit.type]
+        # A unit with no rival has shown no lead over one (0, not its whole value).
+        for name in ("coverage", "name_match", "rank_ratio", "score"):
+            row[f"{name}_over_others"] = row[name] - max((r[name] for r in others), default=row[name])
+        for name in ("coverage", "name_match"):
+            row[f"{name}_over_same_type"] = row[name] - max((r[name] for r in same), default=row[name])
+            row[f"{name}_over_other_type"] = row[name] - max((r[name] for r in other_type), default=row[name])
+    return rows
+
+
+def _chose(selection: Selection, hit: SearchHit) -> bool:
+    if selection.decision is Decision.FAQ:
+        return selection.faq is not None and selection.faq.type == hit.type and selection.faq.code == hit.code
+    if selection.decision is Decision.PROCEDURE:
+        return hit.type == "procedure" and selection.procedure_code == hit.code
+    return False
+
+
+def _bare_choice(selection: Selection) -> bool:
+    """The rules chose a national catalogue name that holds nothing but its name."""
+    return selection.decision is Decision.PROCEDURE and selection.procedure is not None and not has_content(selection.procedure)
+
+
+def vector(row: dict[str, float]) -> list[float]:
+    """A unit's signals in FEATURES order."""
+    return [row[name] for name in FEATURES]
+
+
+@dataclass(frozen=True)
+class SelectionModel:
+    """The two trained linear models and the answer threshold."""
+
+    ranker: tuple[float, ...]  # one weight per FEATURES entry
+    answer: tuple[float, ...]  # one weight per FEATURES entry, then the lead over the next
+    answer_intercept: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> SelectionModel:
+        """The model in ``path``; every FEATURES signal must have its weights."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        missing = [name for name in FEATURES if name not in data["ranker"] or name not in data["answer"]]
+        if missing:
+            raise ValueError(f"{path}: no weight for {', '.join(missing)} (retrain: make train-selection)")
+        return cls(
+            ranker=tuple(float(data["ranker"][name]) for name in FEATURES),
+            answer=(*(float(data["answer"][name]) for name in FEATURES), float(data["answer_lead"])),
+            answer_intercept=float(data["answer_intercept"]),
+            threshold=float(data["threshold"]),
+        )
+
+    def ranks(self, rows: Iterable[dict[str, float]]) -> list[float]:
+        """The ranker's score of each unit (higher is better)."""
+        return [sum(w * x for w, x in zip(self.ranker, vector(row), strict=True)) for row in rows]
+
+    def best(self, rows: list[dict[str, float]]) -> tuple[int, float] | None:
+        """The best unit's position and the probability it is the right answer (None: no units)."""
+        if not rows:
+            return None
+        scores = self.ranks(rows)
+        best = max(range(len(rows)), key=lambda i: scores[i])
+        return best, self.probability(rows, best, scores)
+
+    def probability(self, rows: list[dict[str, float]], position: int, scores: list[float] | None = None) -> float:
+        """The answer check: how likely the unit at ``position`` is the right answer."""
+        scores = scores if scores is not None else self.ranks(rows)
+        others = max((s for i, s in enumerate(scores) if i != position), default=scores[position])
+        inputs = [*vector(rows[position]), scores[position] - others]
+        logit = self.answer_intercept + sum(w * x for w, x in zip(self.answer, inputs, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+
+    def decide(self, rows: list[dict[str, float]]) -> int | None:
+        """The position of the unit to answer with, or None for "not found": the ranker's best
+        when it is the rules' choice too, or when the answer check passes it; else the rules'
+        choice if the check passes that."""
+        verdict = self.best(rows)
+        if verdict is None:
+            return None
+        best, probability = verdict
+        chosen = next((i for i, row in enumerate(rows) if row["rules_choice"]), None)
+        if probability >= self.threshold or best == chosen:
+            return best
+        if chosen is not None and self.probability(rows, chosen) >= self.threshold:
+            return chosen
+        return None
+
+
+def reconsider(
+    model: SelectionModel,
+    question: Question,
+    hits: list[SearchHit],
+    selection: Selection,
+    context: Context,
+    current_code: str | None = None,
+) -> Selection:
+    """The rules' selection, or the unit the learned models prefer (or none)."""
+    if current_code or selection.decision is Decision.CHOICE:
+        return selection
+    units = candidate_units(hits, selection)
+    rows = unit_features(question, hits, context, selection)
+    if not rows:
+        return selection
+    position = model.decide(rows)
+    if position is None:
+        if selection.decision is Decision.NONE or _bare_choice(selection):
+            # A catalogue name with no content already says "not updated yet, ask here".
+            return selection
+        return Selection(Decision.NONE, suggestions=suggestions(hits, context.min_score))
+    unit = units[position]
+    if _chose(selection, unit):
+        return selection
+    if unit.type == "faq":
+        related = [
+            h for h in hits[:CANDIDATES]
+            if h.type == "faq" and h is not unit and h.name_match >= FAQ_MIN_NAME_MATCH and faq_candidate(h)
+        ][:MAX_RELATED]
+        return Selection(Decision.FAQ, faq=unit, related=related)
+    rivals = procedure_candidates(hits, context.aspects, context.min_score, question)
+    if len(rivals) > 1 and rivals[0] is unit and any(has_content(h) for h in rivals):
+        return Selection(Decision.CHOICE, choices=rivals[:3])
+    related = [h for h in hits[:CANDIDATES] if h.type == "faq" and faq_candidate(h)][:MAX_RELATED]
+    return Selection(Decision.PROCEDURE, procedure_code=unit.code, procedure=unit, related=related)

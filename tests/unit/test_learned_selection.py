@@ -1,0 +1,116 @@
+"""The learned second opinion on the selection rules: its shipped weights, how it decides,
+and the logistic fit it is trained with."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dichvucong.assistant.learned_selection import (
+    FEATURES,
+    MODEL_PATH,
+    Context,
+    SelectionModel,
+    reconsider,
+)
+from dichvucong.assistant.logistic import fit_logistic
+from dichvucong.assistant.selection import Decision, Question, Selection
+from dichvucong.search.index import SearchHit
+
+
+def test_the_shipped_model_weighs_every_signal_and_was_not_trained_on_the_frozen_set() -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert set(data["ranker"]) == set(FEATURES) == set(data["answer"])
+    assert "frozen" not in data["trained_on"] and data["questions"] >= 1000
+    model = SelectionModel.load()
+    assert 0 < model.threshold < 1 and len(model.ranker) == len(FEATURES)
+
+
+def test_a_model_missing_a_signal_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    del data["ranker"]["own_match"]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="own_match"):
+        SelectionModel.load(path)
+
+
+def _model(ranker: dict[str, float], answer: dict[str, float], intercept: float, threshold: float = 0.5) -> SelectionModel:
+    return SelectionModel(
+        tuple(ranker.get(f, 0.0) for f in FEATURES), (*(answer.get(f, 0.0) for f in FEATURES), 0.0), intercept, threshold
+    )
+
+
+def _row(**signals: float) -> dict[str, float]:
+    return {name: signals.get(name, 0.0) for name in FEATURES}
+
+
+# A toy model: the ranker prefers coverage; the answer check passes a unit covering most of
+# the question (logit = 10 * coverage - 6, so coverage 0.6 is the 50 % line).
+TOY = _model({"coverage": 1.0}, {"coverage": 10.0}, -6.0)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # The ranker's best passes the check: it is the answer, whatever the rules chose.
+        ([_row(coverage=0.9), _row(coverage=0.5, rules_choice=1)], 0),
+        # The ranker's best fails the check but is the rules' choice too: kept.
+        ([_row(coverage=0.4, rules_choice=1), _row(coverage=0.2)], 0),
+        # The ranker's best fails the check and the rules chose another unit that fails it too:
+        # "not found".
+        ([_row(coverage=0.5), _row(coverage=0.3, rules_choice=1)], None),
+        # Nothing passes and the rules chose nothing: "not found".
+        ([_row(coverage=0.5), _row(coverage=0.3)], None),
+        ([], None),
+    ],
+)
+def test_how_the_learned_step_decides(rows: list[dict[str, float]], expected: int | None) -> None:
+    assert TOY.decide(rows) == expected
+
+
+def _hit(kind: str, code: str, coverage: float, name_match: float = 0.6, terms: frozenset[str] = frozenset({"a"})) -> SearchHit:
+    aspects = frozenset({"overview", "fee"}) if kind == "procedure" else frozenset()
+    return SearchHit(kind, 1, code, code, 0.8, 10.0, name_match, coverage, (), "", aspects, terms)  # type: ignore[arg-type]
+
+
+CONTEXT = Context(aspects=["fee"], named_aspects=["fee"], yes_no=False, min_score=0.4)
+QUESTION = Question(["a"], lambda _t: 1.0)
+
+
+def test_a_follow_up_and_a_choice_stay_with_the_rules() -> None:
+    hits = [_hit("faq", "faq-1", 0.9), _hit("procedure", "1.0", 0.5)]
+    follow_up = Selection(Decision.PROCEDURE, procedure_code="1.0", procedure=hits[1])
+    assert reconsider(TOY, QUESTION, hits, follow_up, CONTEXT, current_code="1.0") is follow_up
+    choice = Selection(Decision.CHOICE, choices=[hits[1]])
+    assert reconsider(TOY, QUESTION, hits, choice, CONTEXT) is choice
+
+
+def test_the_learned_step_can_prefer_an_faq_the_rules_passed_over() -> None:
+    hits = [_hit("procedure", "1.0", 0.5, terms=frozenset({"b"})), _hit("faq", "faq-1", 0.9)]
+    rules = Selection(Decision.PROCEDURE, procedure_code="1.0", procedure=hits[0])
+    chosen = reconsider(TOY, QUESTION, hits, rules, CONTEXT)
+    assert chosen.decision is Decision.FAQ and chosen.faq is hits[1]
+
+
+def test_a_bare_catalogue_name_is_kept_rather_than_not_found() -> None:
+    """"Not updated yet, ask here" for a national name says more than "not found"."""
+    bare = SearchHit("procedure", 2, "9.9", "Tên", 0.8, 10.0, 0.9, 0.3, (), "", frozenset({"overview"}), frozenset({"a"}))
+    rules = Selection(Decision.PROCEDURE, procedure_code="9.9", procedure=bare)
+    assert reconsider(TOY, QUESTION, [_hit("faq", "faq-1", 0.5), bare], rules, CONTEXT) is rules
+
+
+def test_the_logistic_fit_recovers_a_known_model() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(4000, 3))
+    true_w, true_b = np.array([2.0, -1.0, 0.0]), 0.5
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(x @ true_w + true_b)))).astype(float)
+    w, b = fit_logistic(x, y, c=10.0)
+    assert np.allclose(w, true_w, atol=0.25) and abs(b - true_b) < 0.25
+    # Stronger regularisation pulls the weights towards zero (the intercept is not penalised).
+    small, _ = fit_logistic(x, y, c=0.0005)
+    assert np.abs(small).sum() < np.abs(w).sum()
+    no_intercept, zero = fit_logistic(x, y, c=10.0, intercept=False)
+    assert zero == 0.0 and no_intercept.shape == (3,)
