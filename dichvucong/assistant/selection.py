@@ -20,8 +20,11 @@ what each unit *covers* of the question — the IDF-weighted share of its conten
 * A unit that covers too little of the question (a topic the catalogue does not have, such
   as maternity benefit next to unemployment benefit) is not an answer at all.
 
-The thresholds below were set on the development set (tests/fixtures/eval/dev.jsonl), never
-on the frozen evaluation set; ``make eval`` reports both.
+The thresholds below were set on the development sets (tests/fixtures/eval/dev*.jsonl), never
+on the frozen evaluation set; ``make eval`` reports both. The rules decide first; a learned
+second opinion trained on the same dev sets (``learned_selection.py``) may then re-decide
+from their signals and their choice. When nothing is sure enough, "not found" offers the
+closest units as suggestions.
 """
 
 from __future__ import annotations
