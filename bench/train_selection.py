@@ -102,9 +102,11 @@ def collect(url: str, set_names: list[str], shape: str) -> list[Example]:
             question, hits, context, rules = inputs
             rows = unit_features(question, hits, context, rules)
             units = candidate_units(hits, rules)
-            # For a question about what the catalogue lacks, a bare national name is as right
-            # as "not found": its reply says "not updated yet, ask here".
-            right = [(h.type, h.code) in wanted or (not wanted and _bare(h)) for h in units]
+            # A bare national name is never a right unit to learn: for a question about
+            # something else, "procedure X exists but is not updated yet" misleads. (The
+            # rules' own bare choice is kept by ``reconsider``: they choose one only when the
+            # citizen said most of its name.)
+            right = [(h.type, h.code) in wanted for h in units]
             chosen = _unit_key(rules)
             bare_choice = rules.procedure is not None and _bare(rules.procedure)
             rules_right = (
@@ -147,8 +149,9 @@ def _right(model: SelectionModel, ex: Example) -> bool:
         return ex.rules_right
     position = model.decide(ex.rows)
     if position is None:
-        # reconsider keeps the rules' bare catalogue name (a "not updated yet" reply)
-        return ex.rules_right if ex.rules_bare else not ex.expects_unit
+        return not ex.expects_unit
+    if ex.rules_bare and ex.rows[position]["rules_choice"]:
+        return ex.rules_right  # the rules' bare catalogue name: a "not updated yet" reply
     return ex.right[position]
 
 

@@ -8,9 +8,11 @@ first :data:`CANDIDATES` units, plus which unit the rules chose, and re-decides 
 linear models trained on the dev sets (``bench/train_selection.py``; never the frozen set):
 
 * a **ranker**: one weight per signal; the unit with the highest weighted sum is the best;
-* an **answer check**: from the best unit's signals and its lead over the next, the
-  probability that it is the right answer; under :attr:`SelectionModel.threshold` the reply
-  is "not found" (with the best units as suggestions).
+* an **answer check**: from a unit's signals and its lead over the next, the probability
+  that it is the right answer. The ranker's best answers when it is the rules' choice too or
+  passes the check (:attr:`SelectionModel.threshold`); otherwise the rules' unit stays if it
+  is a procedure or passes the check; otherwise the reply is "not found" (with the best
+  units as suggestions). So only an FAQ the rules chose can become "not found" here.
 
 It only re-decides the first question of a conversation turn: a follow-up about the
 procedure already discussed, and a choice between near-identical procedures, stay with the
@@ -160,11 +162,6 @@ def _chose(selection: Selection, hit: SearchHit) -> bool:
     return False
 
 
-def _bare_choice(selection: Selection) -> bool:
-    """The rules chose a national catalogue name that holds nothing but its name."""
-    return selection.decision is Decision.PROCEDURE and selection.procedure is not None and not has_content(selection.procedure)
-
-
 def vector(row: dict[str, float]) -> list[float]:
     """A unit's signals in FEATURES order."""
     return [row[name] for name in FEATURES]
@@ -216,7 +213,8 @@ class SelectionModel:
     def decide(self, rows: list[dict[str, float]]) -> int | None:
         """The position of the unit to answer with, or None for "not found": the ranker's best
         when it is the rules' choice too, or when the answer check passes it; else the rules'
-        choice if the check passes that."""
+        choice if it is a procedure or the check passes it. Only an FAQ the rules chose, or
+        their "not found", can become "not found" here."""
         verdict = self.best(rows)
         if verdict is None:
             return None
@@ -224,7 +222,7 @@ class SelectionModel:
         chosen = next((i for i, row in enumerate(rows) if row["rules_choice"]), None)
         if probability >= self.threshold or best == chosen:
             return best
-        if chosen is not None and self.probability(rows, chosen) >= self.threshold:
+        if chosen is not None and (not rows[chosen]["is_faq"] or self.probability(rows, chosen) >= self.threshold):
             return chosen
         return None
 
@@ -246,9 +244,8 @@ def reconsider(
         return selection
     position = model.decide(rows)
     if position is None:
-        if selection.decision is Decision.NONE or _bare_choice(selection):
-            # A catalogue name with no content already says "not updated yet, ask here".
-            return selection
+        if selection.decision is not Decision.FAQ:
+            return selection  # "not found", or a procedure the rules took from further down
         return Selection(Decision.NONE, suggestions=suggestions(hits, context.min_score))
     unit = units[position]
     if _chose(selection, unit):

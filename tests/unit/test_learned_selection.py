@@ -59,9 +59,11 @@ TOY = _model({"coverage": 1.0}, {"coverage": 10.0}, -6.0)
         ([_row(coverage=0.9), _row(coverage=0.5, rules_choice=1)], 0),
         # The ranker's best fails the check but is the rules' choice too: kept.
         ([_row(coverage=0.4, rules_choice=1), _row(coverage=0.2)], 0),
-        # The ranker's best fails the check and the rules chose another unit that fails it too:
+        # The ranker's best fails the check and the rules chose an FAQ that fails it too:
         # "not found".
-        ([_row(coverage=0.5), _row(coverage=0.3, rules_choice=1)], None),
+        ([_row(coverage=0.5), _row(coverage=0.3, rules_choice=1, is_faq=1)], None),
+        # ... but a procedure the rules chose is kept.
+        ([_row(coverage=0.5), _row(coverage=0.3, rules_choice=1)], 1),
         # Nothing passes and the rules chose nothing: "not found".
         ([_row(coverage=0.5), _row(coverage=0.3)], None),
         ([], None),
