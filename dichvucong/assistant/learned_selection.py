@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dichvucong.assistant.selection import (
@@ -248,16 +248,17 @@ def reconsider(
             return selection  # "not found", or a procedure the rules took from further down
         return Selection(Decision.NONE, suggestions=suggestions(hits, context.min_score))
     unit = units[position]
+    confidence = model.probability(rows, position)
     if _chose(selection, unit):
-        return selection
+        return replace(selection, confidence=confidence)
     if unit.type == "faq":
         related = [
             h for h in hits[:CANDIDATES]
             if h.type == "faq" and h is not unit and h.name_match >= FAQ_MIN_NAME_MATCH and faq_candidate(h)
         ][:MAX_RELATED]
-        return Selection(Decision.FAQ, faq=unit, related=related)
+        return Selection(Decision.FAQ, faq=unit, related=related, confidence=confidence)
     rivals = procedure_candidates(hits, context.aspects, context.min_score, question)
     if len(rivals) > 1 and rivals[0] is unit and any(has_content(h) for h in rivals):
         return Selection(Decision.CHOICE, choices=rivals[:3])
     related = [h for h in hits[:CANDIDATES] if h.type == "faq" and faq_candidate(h)][:MAX_RELATED]
-    return Selection(Decision.PROCEDURE, procedure_code=unit.code, procedure=unit, related=related)
+    return Selection(Decision.PROCEDURE, procedure_code=unit.code, procedure=unit, related=related, confidence=confidence)

@@ -215,6 +215,8 @@ class Selection:
     related: list[SearchHit] = field(default_factory=list)
     # Decision.NONE: the closest units, offered as buttons under "not found".
     suggestions: list[SearchHit] = field(default_factory=list)
+    # The learned answer check's probability that the chosen unit is right (None: rules only).
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)

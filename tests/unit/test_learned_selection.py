@@ -101,7 +101,8 @@ def test_a_bare_catalogue_name_is_kept_rather_than_not_found() -> None:
     """"Not updated yet, ask here" for a national name says more than "not found"."""
     bare = SearchHit("procedure", 2, "9.9", "Tên", 0.8, 10.0, 0.9, 0.3, (), "", frozenset({"overview"}), frozenset({"a"}))
     rules = Selection(Decision.PROCEDURE, procedure_code="9.9", procedure=bare)
-    assert reconsider(TOY, QUESTION, [_hit("faq", "faq-1", 0.5), bare], rules, CONTEXT) is rules
+    kept = reconsider(TOY, QUESTION, [_hit("faq", "faq-1", 0.5), bare], rules, CONTEXT)
+    assert kept.decision is Decision.PROCEDURE and kept.procedure_code == "9.9"
 
 
 def test_the_logistic_fit_recovers_a_known_model() -> None:
