@@ -30,23 +30,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dichvucong.assistant.selection import (
-    FAQ_MIN_NAME_MATCH,
     Decision,
     Question,
     Selection,
     answer_coverage,
     asks_another_aspect,
+    faq_candidate,
+    has_content,
     procedure_candidates,
+    share_of,
     suggestions,
-)
-from dichvucong.assistant.selection import (
-    _faq_candidate as faq_candidate,
-)
-from dichvucong.assistant.selection import (
-    _has_content as has_content,
-)
-from dichvucong.assistant.selection import (
-    _share_of as share_of,
 )
 from dichvucong.search.index import SearchHit
 
@@ -211,19 +204,27 @@ class SelectionModel:
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
     def decide(self, rows: list[dict[str, float]]) -> int | None:
-        """The position of the unit to answer with, or None for "not found": the ranker's best
-        when it is the rules' choice too, or when the answer check passes it; else the rules'
-        choice if it is a procedure or the check passes it. Only an FAQ the rules chose, or
-        their "not found", can become "not found" here."""
-        verdict = self.best(rows)
-        if verdict is None:
+        """The position of the unit to answer with, or None for "not found" (:meth:`verdict`)."""
+        verdict = self.verdict(rows)
+        return verdict[0] if verdict is not None else None
+
+    def verdict(self, rows: list[dict[str, float]]) -> tuple[int, float] | None:
+        """The unit to answer with and the answer check's probability for it, or None for
+        "not found": the ranker's best when it is the rules' choice too, or when the answer
+        check passes it; else the rules' choice if it is a procedure or the check passes it.
+        Only an FAQ the rules chose, or their "not found", can become "not found" here."""
+        if not rows:
             return None
-        best, probability = verdict
+        scores = self.ranks(rows)
+        best = max(range(len(rows)), key=lambda i: scores[i])
+        probability = self.probability(rows, best, scores)
         chosen = next((i for i, row in enumerate(rows) if row["rules_choice"]), None)
         if probability >= self.threshold or best == chosen:
-            return best
-        if chosen is not None and (not rows[chosen]["is_faq"] or self.probability(rows, chosen) >= self.threshold):
-            return chosen
+            return best, probability
+        if chosen is not None:
+            kept = self.probability(rows, chosen, scores)
+            if not rows[chosen]["is_faq"] or kept >= self.threshold:
+                return chosen, kept
         return None
 
 
@@ -242,19 +243,19 @@ def reconsider(
     rows = unit_features(question, hits, context, selection)
     if not rows:
         return selection
-    position = model.decide(rows)
-    if position is None:
+    verdict = model.verdict(rows)
+    if verdict is None:
         if selection.decision is not Decision.FAQ:
             return selection  # "not found", or a procedure the rules took from further down
         return Selection(Decision.NONE, suggestions=suggestions(hits, context.min_score))
+    position, confidence = verdict
     unit = units[position]
-    confidence = model.probability(rows, position)
     if _chose(selection, unit):
         return replace(selection, confidence=confidence)
     if unit.type == "faq":
         related = [
             h for h in hits[:CANDIDATES]
-            if h.type == "faq" and h is not unit and h.name_match >= FAQ_MIN_NAME_MATCH and faq_candidate(h)
+            if h.type == "faq" and h is not unit and faq_candidate(h)
         ][:MAX_RELATED]
         return Selection(Decision.FAQ, faq=unit, related=related, confidence=confidence)
     rivals = procedure_candidates(hits, context.aspects, context.min_score, question)

@@ -120,6 +120,13 @@ OUT_OF_SCOPE_STORY_COVERAGE = 0.35
 #: "đội tuyển Việt Nam đá mấy giờ" shares "Việt Nam" with "Cấp Phiếu lý lịch tư pháp cho
 #: công dân Việt Nam…", which is no reason to answer it.
 OUT_OF_SCOPE_MIN_NAME_MATCH = 0.4
+#: ... or the learned answer check (``Selection.confidence``) is this sure of the unit and the
+#: citizen said OUT_OF_SCOPE_MIN_NAME_MATCH of its name: "Tạm trú của tôi còn nửa tháng nữa là
+#: hết hạn, muốn ở tiếp thì phải làm gì?" is the FAQ on extending it. The name bar keeps word
+#: collisions out ("cách làm sữa chua" folds like "sửa chữa", a building permit the check is
+#: sure of). Dev sets, on the 101 questions NLU called out of scope: 71 → 77 answered right
+#: (0.5 and 0.6: 74), none of the questions we lack answered by it.
+OUT_OF_SCOPE_LEARNED_CONFIDENCE = 0.4
 #: A bare catalogue name (a national list entry with nothing but its name) is a candidate only
 #: when the citizen said this share of it: its long name shares a word or two with many
 #: questions ("… phường khác …"), and all it could answer is "not updated yet".
@@ -184,9 +191,14 @@ def asks_for_a_procedure(text: str) -> bool:
 
 
 def clearly_in_catalogue(question: Question, selection: Selection) -> bool:
-    """True when a message classified as out of scope is plainly about a unit we hold."""
+    """True when a message classified as out of scope is plainly about a unit we hold (or the
+    learned answer check is sure of it, OUT_OF_SCOPE_LEARNED_CONFIDENCE)."""
     unit = selection.faq if selection.decision is Decision.FAQ else selection.procedure
-    if unit is None or len(set(question.terms)) < OUT_OF_SCOPE_MIN_TERMS or unit.name_match < OUT_OF_SCOPE_MIN_NAME_MATCH:
+    if unit is None or unit.name_match < OUT_OF_SCOPE_MIN_NAME_MATCH:
+        return False
+    if (selection.confidence or 0.0) >= OUT_OF_SCOPE_LEARNED_CONFIDENCE:
+        return True
+    if len(set(question.terms)) < OUT_OF_SCOPE_MIN_TERMS:
         return False
     shared_pairs = {t for t in question.terms if is_pair(t) and t in unit.terms}
     if unit.coverage >= OUT_OF_SCOPE_MIN_COVERAGE and shared_pairs:
@@ -244,7 +256,7 @@ class Question:
         return [t for t in self.terms if t not in unit_terms and self.known(t)]
 
 
-def _share_of(question: Question, subset: list[str], covered: frozenset[str]) -> float:
+def share_of(question: Question, subset: list[str], covered: frozenset[str]) -> float:
     total = sum(question.weight(t) for t in subset)
     return sum(question.weight(t) for t in subset if t in covered) / total if total else 0.0
 
@@ -281,8 +293,8 @@ def procedure_candidates(
         for h in hits
         if h.type == "procedure"
         and h.score >= min_score
-        and (coverage[id(h)] >= MIN_ANSWER_COVERAGE or (h.name_match >= NAME_SAID_CANDIDATE and _has_content(h)))
-        and (_has_content(h) or h.name_match >= BARE_MIN_NAME_MATCH)
+        and (coverage[id(h)] >= MIN_ANSWER_COVERAGE or (h.name_match >= NAME_SAID_CANDIDATE and has_content(h)))
+        and (has_content(h) or h.name_match >= BARE_MIN_NAME_MATCH)
     ]
     wanted = set(aspects) - {"overview"}
     answerable = [h for h in candidates if wanted <= h.aspects and len(h.aspects) > 1]
@@ -331,7 +343,7 @@ def _best_below_bar(hits: list[SearchHit], min_score: float) -> SearchHit | None
     return next(
         (
             h for h in procedures
-            if h.score >= min_score and _has_content(h) and h.coverage >= FAQ_MIN_COVERAGE
+            if h.score >= min_score and has_content(h) and h.coverage >= FAQ_MIN_COVERAGE
             and h.rank_score >= top * RIVAL_SCORE_RATIO
         ),
         None,
@@ -373,7 +385,7 @@ def is_yes_no(question: str) -> bool:
     return fold(question).rstrip(" ?.!").endswith(("khong", " ko", " k"))
 
 
-def _faq_candidate(hit: SearchHit) -> bool:
+def faq_candidate(hit: SearchHit) -> bool:
     """An FAQ holds enough of the question, and the question is about it: the citizen said
     part of its own question, and, for an FAQ about a procedure, either clearly more of it or
     something of that procedure's name."""
@@ -382,7 +394,7 @@ def _faq_candidate(hit: SearchHit) -> bool:
     return not hit.links or hit.link_match > FAQ_MIN_LINK_MATCH or hit.name_match >= FAQ_UNLINKED_NAME_MATCH
 
 
-def _has_content(hit: SearchHit) -> bool:
+def has_content(hit: SearchHit) -> bool:
     """False for a bare catalogue name (a national list entry with nothing but a name)."""
     return len(hit.aspects) > 1
 
@@ -411,7 +423,7 @@ def select_answer(
     procedures = procedure_candidates(hits, aspects, min_procedure_score, question)
     if current_code and procedures and procedures[0].name_match < SWITCH_MIN_NAME_MATCH:
         procedures = []  # a follow-up that only shares words with another procedure
-    faqs = [h for h in hits if h.type == "faq" and _faq_candidate(h)]  # in search order
+    faqs = [h for h in hits if h.type == "faq" and faq_candidate(h)]  # in search order
 
     # A long story about a procedure leaves even the right procedure below
     # MIN_ANSWER_COVERAGE (the story's own words are in no unit). It is not an answer on its
@@ -440,7 +452,7 @@ def select_answer(
     best = faqs[0] if faqs else None
     if best is not None:
         lead = best.coverage - base_coverage
-        covers_extra = bool(extra) and _share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
+        covers_extra = bool(extra) and share_of(question, extra, best.terms) >= FAQ_EXTRA_COVER
         other_aspect = asks_another_aspect(best, judged, yes_no)
         says_the_extra = specific and covers_extra and not other_aspect
         named = best.name_match >= FAQ_NAMED_MATCH and lead > 0 and covers_extra and not other_aspect
@@ -455,7 +467,7 @@ def select_answer(
             above_and_beyond
             and lead >= 0
             and best.name_match >= FAQ_OUTRANKS_NAME_MATCH
-            and _share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
+            and share_of(question, extra, best.terms) > FAQ_OUTRANKS_EXTRA_COVER
             and not other_aspect
         )
         # ... and the FAQ contains more of the question (a tie keeps the procedure): "… mà một
@@ -486,7 +498,7 @@ def select_answer(
         )
         # A bare catalogue name (nothing to answer but "not updated yet") does not beat an FAQ
         # that contains about as much of the question.
-        bare = bool(procedures) and not _has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
+        bare = bool(procedures) and not has_content(procedures[0]) and lead > -FAQ_COVERAGE_MARGIN
         contains_more = lead >= FAQ_COVERAGE_MARGIN and not other_aspect
         points_at_its_procedure = best.link_match >= LINKED_BASE_MATCH or best.name_match >= FAQ_UNLINKED_NAME_MATCH
         # ... unless the citizen said (nearly) all of one of its phrasings: that FAQ was asked,
@@ -512,7 +524,7 @@ def select_answer(
             related = [] if certain else faqs[1 : MAX_RELATED + 1]
             return Selection(Decision.FAQ, faq=best, related=related)
 
-    if len(procedures) > 1 and any(_has_content(h) for h in procedures):
+    if len(procedures) > 1 and any(has_content(h) for h in procedures):
         return Selection(Decision.CHOICE, choices=procedures[:3])
     # Rivals that are all bare names (no content for anything): choosing one would only lead
     # to "not updated yet", so the best is answered that way at once.
@@ -533,7 +545,7 @@ def suggestions(hits: list[SearchHit], min_score: float = PROCEDURE_MIN_SCORE) -
     def worth_offering(hit: SearchHit) -> bool:
         if hit.name_match < SUGGEST_MIN_NAME_MATCH or hit.coverage < SUGGEST_MIN_COVERAGE:
             return False
-        return hit.type == "faq" or (_has_content(hit) and hit.score >= min_score)
+        return hit.type == "faq" or (has_content(hit) and hit.score >= min_score)
 
     return [h for h in hits[:SUGGEST_DEPTH] if worth_offering(h)][:MAX_RELATED]
 
@@ -544,7 +556,7 @@ def _named_first(hits: list[SearchHit], min_score: float) -> bool:
     4 người đi Thái Lan, chưa ai có hộ chiếu, làm lần đầu hết bao nhiêu")."""
     first = hits[0] if hits else None
     return (
-        first is not None and first.type == "procedure" and _has_content(first) and first.score >= min_score
+        first is not None and first.type == "procedure" and has_content(first) and first.score >= min_score
         and first.name_match >= STORY_NAME_SAID and first.coverage >= FAQ_CLEAR_LEAD_COVERAGE
     )
 

@@ -32,7 +32,6 @@ from dichvucong.assistant.input_check import clean_question, input_problem
 from dichvucong.assistant.learned_selection import Context, SelectionModel, reconsider
 from dichvucong.assistant.selection import (
     MAX_RELATED,
-    OUT_OF_SCOPE_MIN_NAME_MATCH,
     Decision,
     Question,
     Selection,
@@ -54,14 +53,6 @@ CANDIDATES = 30
 #: Buttons under one reply, so it stays readable on a phone (👍/👎 come on top).
 MAX_BUTTONS = 4
 BUTTON_TITLE_CHARS = 64
-#: A message NLU called out of scope is answered when the unit plainly holds it
-#: (``clearly_in_catalogue``), or when the learned answer check is this sure of it and the
-#: citizen said OUT_OF_SCOPE_MIN_NAME_MATCH of its name: "Tạm trú của tôi còn nửa tháng nữa là
-#: hết hạn, muốn ở tiếp thì phải làm gì?" is the FAQ on extending it. The name bar keeps word
-#: collisions out ("cách làm sữa chua" folds like "sửa chữa", a building permit the check is
-#: sure of). Dev sets, on the 101 questions NLU called out of scope: 71 → 77 answered right
-#: (0.5 and 0.6: 74), none of the questions we lack answered by it.
-OUT_OF_SCOPE_LEARNED_CONFIDENCE = 0.4
 #: Two procedure names this similar (0–100, folded) need a distinguishing detail.
 NEAR_IDENTICAL_NAMES = 95
 
@@ -178,12 +169,7 @@ class AssistantService:
             aspects = aspects_for(None, question)
             terms, hits = self._rank(question)
             selection = self._select(question, None, aspects, ranked=(terms, hits))
-            unit = selection.faq if selection.decision is Decision.FAQ else selection.procedure
-            sure = (
-                (selection.confidence or 0.0) >= OUT_OF_SCOPE_LEARNED_CONFIDENCE
-                and unit is not None and unit.name_match >= OUT_OF_SCOPE_MIN_NAME_MATCH
-            )
-            if selection.decision in (Decision.FAQ, Decision.PROCEDURE) and (sure or clearly_in_catalogue(terms, selection)):
+            if selection.decision in (Decision.FAQ, Decision.PROCEDURE) and clearly_in_catalogue(terms, selection):
                 return self._reply_for(selection, aspects, question)
             if looks_administrative(terms, hits) or asks_for_a_procedure(question):
                 return self._not_found(suggestions(hits, self._settings.search_min_confidence), aspects)
