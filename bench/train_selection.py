@@ -44,8 +44,7 @@ from dichvucong.assistant.learned_selection import (  # noqa: E402
     vector,
 )
 from dichvucong.assistant.logistic import fit_logistic  # noqa: E402
-from dichvucong.assistant.selection import Decision, Selection  # noqa: E402
-from dichvucong.search.index import SearchHit  # noqa: E402
+from dichvucong.assistant.selection import Decision, Selection, has_content  # noqa: E402
 
 #: Regularisation of the ranker (smaller: weights closer to zero). 0.03 and 0.1 were within
 #: one question of each other held out; 0.3 did worse.
@@ -66,10 +65,6 @@ class Example:
     expects_unit: bool  # False: out of catalogue, "not found" is right
     rules_right: bool  # did the rules choose the expected unit (or none for out of catalogue)
     rules_bare: bool  # the rules chose a bare catalogue name
-
-
-def _bare(hit: SearchHit) -> bool:
-    return hit.type == "procedure" and len(hit.aspects) <= 1
 
 
 def _unit_key(selection: Selection) -> tuple[str, str] | None:
@@ -108,12 +103,11 @@ def collect(url: str, set_names: list[str], shape: str) -> list[Example]:
             # citizen said most of its name.)
             right = [(h.type, h.code) in wanted for h in units]
             chosen = _unit_key(rules)
-            bare_choice = rules.procedure is not None and _bare(rules.procedure)
-            rules_right = (
-                (chosen in wanted) if wanted
-                else rules.decision is Decision.NONE or (rules.decision is Decision.PROCEDURE and bare_choice)
+            bare_choice = (
+                rules.decision is Decision.PROCEDURE and rules.procedure is not None and not has_content(rules.procedure)
             )
-            examples.append(Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice and rules.decision is Decision.PROCEDURE))
+            rules_right = (chosen in wanted) if wanted else rules.decision is Decision.NONE or bare_choice
+            examples.append(Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice))
     return examples
 
 
