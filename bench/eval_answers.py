@@ -49,6 +49,9 @@ from dichvucong.db.session import get_sessionmaker  # noqa: E402
 EVAL_DIR = ROOT / "tests" / "fixtures" / "eval"
 DISTRACTORS = EVAL_DIR / "national_procedure_names.csv"
 OUT_DIR = ROOT / "var" / "eval"
+#: The labelled sets, frozen first; the others are dev sets (tuned on, trained on).
+DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6")
+ALL_SETS = ("frozen", *DEV_SETS)
 NOT_FOUND_MARKERS = ("chưa tìm thấy", "chưa có trong danh mục", "không có trong danh mục", "chưa cập nhật thông tin chi tiết")
 
 
@@ -317,7 +320,7 @@ def write_failures(name: str, outcomes: list[Outcome]) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default="frozen,dev,dev2,dev3,dev4", help="comma-separated: frozen, dev, dev2, dev3, dev4")
+    parser.add_argument("--sets", default=",".join(ALL_SETS), help=f"comma-separated, of: {', '.join(ALL_SETS)}")
     parser.add_argument("--chat", action=argparse.BooleanOptionalAction, default=True, help="through the Rasa REST channel")
     parser.add_argument("--distractors", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (default: rasa_project/models/current.tar.gz)")

@@ -16,7 +16,7 @@ unit when that set is left out of training (an honest estimate: the rules were t
 these sets, the learned step did not see the set it is measured on), then trains on all the
 sets and writes ``dichvucong/assistant/selection_model.json``.
 
-    .venv/bin/python bench/train_selection.py                 # dev, dev2, dev3, dev4
+    .venv/bin/python bench/train_selection.py                 # every dev set (eval_answers.DEV_SETS)
     .venv/bin/python bench/train_selection.py --no-write      # only the held-out report
 """
 
@@ -151,7 +151,7 @@ def _right(model: SelectionModel, ex: Example) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default="dev,dev2,dev3,dev4")
+    parser.add_argument("--sets", default=",".join(ea.DEV_SETS))
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args(argv)
     names = [s.strip() for s in args.sets.split(",") if s.strip()]

@@ -59,32 +59,25 @@ def faqs(seed_faqs: list[dict], more_faqs: list[dict]) -> dict[str, dict]:
     return {f["id"]: f for f in seed_faqs + more_faqs}
 
 
+#: Every labelled set: its id prefix, the least number of questions, the least per kind.
+SETS: dict[str, tuple[str, int, dict[str, int]]] = {
+    "frozen": ("fz-", 420, FROZEN_MIN),
+    "dev": ("dv-", 220, DEV_MIN),
+    "dev2": ("d2-", 220, DEV_MIN),
+    "dev3": ("d3-", 280, DEV_MIN),
+    "dev4": ("d4-", 280, DEV_MIN),
+    "dev5": ("d5-", 280, DEV_MIN),
+    "dev6": ("d6-", 280, DEV_MIN),
+}
+
+
+def load_set(name: str) -> list[dict]:
+    return _jsonl(EVAL / f"{name}.jsonl")
+
+
 @pytest.fixture(scope="module")
 def frozen() -> list[dict]:
-    return _jsonl(EVAL / "frozen.jsonl")
-
-
-@pytest.fixture(scope="module")
-def dev() -> list[dict]:
-    return _jsonl(EVAL / "dev.jsonl")
-
-
-@pytest.fixture(scope="module")
-def dev2() -> list[dict]:
-    return _jsonl(EVAL / "dev2.jsonl")
-
-
-@pytest.fixture(scope="module")
-def dev3() -> list[dict]:
-    return _jsonl(EVAL / "dev3.jsonl")
-
-
-@pytest.fixture(scope="module")
-def dev4() -> list[dict]:
-    return _jsonl(EVAL / "dev4.jsonl")
-
-
-PREFIXES = {"frozen": "fz-", "dev": "dv-", "dev2": "d2-", "dev3": "d3-", "dev4": "d4-"}
+    return load_set("frozen")
 
 
 def _runs(text: str) -> set[tuple[str, ...]]:
@@ -135,12 +128,10 @@ def test_new_faqs_load_through_the_real_importer(tmp_path: Path) -> None:
 
 # --- the labelled sets -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["frozen", "dev", "dev2", "dev3", "dev4"])
-def test_rows_are_well_formed_and_labels_resolve(
-    name: str, request: pytest.FixtureRequest, faqs: dict[str, dict], procedure_codes: set[str]
-) -> None:
-    rows = request.getfixturevalue(name)
-    prefix = PREFIXES[name]
+@pytest.mark.parametrize("name", list(SETS))
+def test_rows_are_well_formed_and_labels_resolve(name: str, faqs: dict[str, dict], procedure_codes: set[str]) -> None:
+    rows = load_set(name)
+    prefix = SETS[name][0]
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids)) and all(i.startswith(prefix) for i in ids)
     for row in rows:
@@ -163,11 +154,10 @@ def test_rows_are_well_formed_and_labels_resolve(
     assert not [q for q, n in folded.items() if n > 1], "a question appears twice"
 
 
-@pytest.mark.parametrize("name, minimum, total", [("frozen", FROZEN_MIN, 420), ("dev", DEV_MIN, 220), ("dev2", DEV_MIN, 220), ("dev3", DEV_MIN, 280), ("dev4", DEV_MIN, 280)])
-def test_each_set_has_the_required_mix(
-    name: str, minimum: dict[str, int], total: int, request: pytest.FixtureRequest
-) -> None:
-    rows = request.getfixturevalue(name)
+@pytest.mark.parametrize("name", list(SETS))
+def test_each_set_has_the_required_mix(name: str) -> None:
+    rows = load_set(name)
+    _, total, minimum = SETS[name]
     kinds = Counter(r["kind"] for r in rows)
     assert len(rows) >= total
     for kind, least in minimum.items():
@@ -197,12 +187,10 @@ def test_frozen_paraphrases_cover_old_new_and_situational_faqs(frozen: list[dict
     assert sum(int(f["id"][4:]) > 100 for f in targets) >= 60
 
 
-@pytest.mark.parametrize("name", ["frozen", "dev", "dev2", "dev3", "dev4"])
-def test_paraphrases_share_no_six_word_run_with_their_faq(
-    name: str, request: pytest.FixtureRequest, faqs: dict[str, dict]
-) -> None:
+@pytest.mark.parametrize("name", list(SETS))
+def test_paraphrases_share_no_six_word_run_with_their_faq(name: str, faqs: dict[str, dict]) -> None:
     offenders = []
-    for row in request.getfixturevalue(name):
+    for row in load_set(name):
         if row["kind"] != "faq_paraphrase":
             continue
         assert len(row["expect"]["ids"]) == 1, row["id"]
@@ -214,10 +202,8 @@ def test_paraphrases_share_no_six_word_run_with_their_faq(
     assert not offenders, offenders
 
 
-def test_the_sets_share_no_question(
-    frozen: list[dict], dev: list[dict], dev2: list[dict], dev3: list[dict], dev4: list[dict]
-) -> None:
-    folded = [{fold(r["question"]) for r in rows} for rows in (frozen, dev, dev2, dev3, dev4)]
+def test_the_sets_share_no_question() -> None:
+    folded = [{fold(r["question"]) for r in load_set(name)} for name in SETS]
     shared = {q for i, one in enumerate(folded) for other in folded[i + 1:] for q in one & other}
     assert not shared, shared
 
