@@ -57,7 +57,7 @@ ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
     Aspect.TIME: ("bao lau", "may ngay", "bao nhieu ngay", "bao gio co", "khi nao co", "thoi gian giai quyet", "thoi han", "mat may", "lau khong", "bao gio", "khi nao thi co", "may hom", "bao nhieu lau", "may ngay thi", "bao lau thi", "lau ko", "mat bao lau", "thi xong", "bao lau co", "lau thi", "nhanh khong", "co nhanh", "nhieu ngay", "trong bao lau", "thoi gian", "may thang", "may tuan", "bao gio xong", "khi nao xong", "bao lau moi", "bnhieu ngay", "chung nao", "lay lien", "lay ngay", "lay luon", "trong ngay", "phai hen", "bao lau nua", "khi nao moi", "may bua", "co giay luon", "co luon khong"),
     Aspect.PLACE: ("o dau", "noi nao", "cho nao", "nop online", "truc tuyen", "qua mang", "co quan nao", "nop tai", "ra dau", "di dau", "dia chi nop", "lam tai dau", "len cong an", "ra cong an", "ra uy ban", "len uy ban", "hay cong an", "hay uy ban", "cong an nao", "uy ban nao", "nop o", "lam o", "xa nao", "phuong nao", "tinh nao", "huyen nao", "online duoc", "qua buu dien", "buu chinh", "dau lam", "len dau", "noi nop", "cho nao nop"),
     Aspect.STEPS: ("cac buoc", "trinh tu", "nhu the nao", "the nao", "ra sao", "lam sao", "quy trinh", "buoc nao", "cach lam", "tung buoc", "nhung buoc", "cach dang ky", "may buoc"),
-    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan", "duoc cap nhung gi", "cap nhung gi", "nhan nhung gi", "lam xong duoc", "xong duoc nhan", "xong thi nhan", "xong nhan duoc", "xong duoc cap", "nhan giay gi", "cap giay gi", "nhan duoc giay", "nhan lai giay", "nhan lai cai gi", "nhan duoc ket qua", "nhan duoc nhung ket qua", "ket qua minh nhan", "xong thi duoc", "duoc giay gi", "cam ve", "dua lai", "nhan gi"),
+    Aspect.RESULT: ("nhan duoc gi", "ket qua la", "duoc cap gi", "nhan lai gi", "duoc nhan gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "ket qua nhan", "duoc cap nhung gi", "cap nhung gi", "nhan nhung gi", "lam xong duoc", "xong duoc nhan", "xong thi nhan", "xong nhan duoc", "xong duoc cap", "nhan giay gi", "cap giay gi", "nhan duoc giay", "nhan lai giay", "nhan lai cai gi", "nhan duoc ket qua", "nhan duoc nhung ket qua", "ket qua minh nhan", "xong thi duoc", "duoc giay gi", "cam ve", "dua lai", "nhan gi", "xong nhan", "duoc cai gi", "nhan cai gi"),
     Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao", "quy dinh nao", "quy dinh o dau", "theo luat", "theo nghi dinh", "theo thong tu", "nghi dinh", "thong tu", "phap luat", "dieu may", "van ban phap", "quy dinh tai", "luat gi", "luat so"),
     Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam", "khi nao duoc", "truong hop nao", "doi tuong", "yeu cau gi", "bat buoc", "duoc phep", "tieu chuan", "du dieu kien", "bao nhieu tuoi thi", "may tuoi thi", "ai thi duoc", "khong duoc cap"),
 }
@@ -66,6 +66,12 @@ _EXPLICIT_STEPS = re.compile(r"\b(cac buoc|trinh tu|quy trinh|buoc nao|may buoc)
 _PATTERNS = {
     aspect: re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b") for aspect, phrases in ASPECT_PHRASES.items()
 }
+#: "phí" on its own folds like "phi" of "đất phi nông nghiệp": it asks the fee when the
+#: question opens with it ("Phí đổi bằng lái?") or it comes before "bao nhiêu" ("phí đổi
+#: bằng lái bao nhiêu").
+_PATTERNS[Aspect.FEE] = re.compile(
+    _PATTERNS[Aspect.FEE].pattern + r"|^(le )?phi\b|\bphi (?!nong nghiep)(\w+ ){0,6}(bao nhieu|het may|may tien)\b"
+)
 
 
 #: A comparison ("công chứng với chứng thực khác nhau chỗ nào", "phiếu số 1 và số 2 khác

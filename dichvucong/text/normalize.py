@@ -50,13 +50,33 @@ def expand_word(word: str) -> str:
     return ABBREVIATIONS.get(strip_accents(lowered), word)
 
 
+#: "đk" is "đăng ký" ("đk tạm trú", "có cần đk không"), except after "đủ" or in "cần đk gì",
+#: where it is "điều kiện" ("đủ đk chưa", "lam can cuoc can dk j").
+_CONDITION_BEFORE = frozenset({"can", "du"})
+_CONDITION_AFTER = frozenset({"gi", "j", "nao"})
+
+
+def _expand_in_context(tokens: list[str]) -> list[str]:
+    expanded = []
+    for i, word in enumerate(tokens):
+        key = strip_accents(word)
+        if key == "dk" and i > 0:
+            before = strip_accents(tokens[i - 1])
+            after = strip_accents(tokens[i + 1]) if i + 1 < len(tokens) else ""
+            if before in _CONDITION_BEFORE and (after in _CONDITION_AFTER or before == "du"):
+                expanded.append("điều kiện")
+                continue
+        expanded.append(expand_word(word))
+    return expanded
+
+
 def normalize_text(text: str) -> str:
     """Canonical accented form: NFC, lower case, abbreviations expanded, words only.
 
     >>> normalize_text("  Làm lại CCCD  mất bn tiền?? ")
     'làm lại căn cước công dân mất bao nhiêu tiền'
     """
-    return " ".join(expand_word(w) for w in words(nfc(text).lower()))
+    return " ".join(_expand_in_context(words(nfc(text).lower())))
 
 
 def fold(text: str) -> str:

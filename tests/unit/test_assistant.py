@@ -203,6 +203,15 @@ def test_a_comparison_names_no_place_or_steps(question: str, aspects: list[str])
         ("dk ket hon buoi sang thi chieu co giay luon ko", ["time"]),
         # "bắt buộc làm" folds like "bước làm" and asks whether, not the steps.
         ("be nha e moi 8t, co bat buoc lm the can cuoc cho be chua a", ["conditions"]),
+        # "phí" alone asks the fee when it opens the question or comes before "bao nhiêu";
+        # "đất phi nông nghiệp" is a kind of land.
+        ("Phí đổi bằng lái bao nhiêu?", ["fee"]),
+        ("phi giay phep xay nha?", ["fee"]),
+        ("chuyen sang dat phi nong nghiep lam o dau", ["place"]),
+        # "cần đk gì" is "cần điều kiện gì"; "đk tạm trú" stays "đăng ký".
+        ("cap lai gplx can dk gi", ["conditions"]),
+        ("doi the bhyt xong nhan the giay hay the dien tu", ["result"]),
+        ("xin trich luc ket hon thi dc cai j", ["result"]),
     ],
 )
 def test_everyday_aspect_phrases(question: str, aspects: list[str]) -> None:

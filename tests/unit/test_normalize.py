@@ -76,3 +76,16 @@ def test_syllables_and_diacritics_flag() -> None:
 )
 def test_spoken_and_regional_forms_read_as_the_standard_word(typed: str, canonical: str) -> None:
     assert normalize_text(typed) == canonical
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("cần đk gì", "cần điều kiện gì"),
+        ("đủ đk chưa", "đủ điều kiện chưa"),
+        ("có cần dk không", "có cần đăng ký không"),
+        ("dk tam tru o dau", "đăng ký tam tru o dau"),
+    ],
+)
+def test_dk_reads_as_conditions_only_where_it_asks_them(typed: str, canonical: str) -> None:
+    assert normalize_text(typed) == canonical
