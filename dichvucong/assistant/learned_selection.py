@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dichvucong.assistant.selection import (
+    NAME_SAID_CANDIDATE,
     Decision,
     Question,
     Selection,
@@ -147,6 +148,20 @@ def unit_features(question: Question, hits: list[SearchHit], context: Context, c
     return rows
 
 
+def _named_bare_choice(selection: Selection) -> bool:
+    """The rules chose a bare catalogue name the citizen said almost word for word
+    (NAME_SAID_CANDIDATE): "procedure X exists, details not updated yet, ask here" is the
+    answer, not an FAQ about something that shares a few of its words ("gia hạn giấy phép
+    khai thác khoáng sản …" is no construction-permit FAQ). It changes no answer on the dev
+    sets (seven of their questions reach it), whose questions are about units with content:
+    a rule, since there is nothing to learn it from."""
+    procedure = selection.procedure
+    return (
+        selection.decision is Decision.PROCEDURE and procedure is not None and not has_content(procedure)
+        and procedure.name_match >= NAME_SAID_CANDIDATE
+    )
+
+
 def _chose(selection: Selection, hit: SearchHit) -> bool:
     if selection.decision is Decision.FAQ:
         return selection.faq is not None and selection.faq.type == hit.type and selection.faq.code == hit.code
@@ -238,6 +253,8 @@ def reconsider(
 ) -> Selection:
     """The rules' selection, or the unit the learned models prefer (or none)."""
     if current_code or selection.decision is Decision.CHOICE:
+        return selection
+    if _named_bare_choice(selection):
         return selection
     units = candidate_units(hits, selection)
     rows = unit_features(question, hits, context, selection)
