@@ -183,11 +183,28 @@ ADMINISTRATIVE_CUES = re.compile(
     r"nop thue|hoan thue|giay to|le phi|ho ngheo|luong huu|ly hon|con nuoi|tuyen sinh|nhap hoc|thuong binh|"
     r"nguoi co cong)\b"
 )
+#: Matters of the state (a court, a tax, military service, compensation for land taken, a
+#: loan for students): any question about one ("… được không", "… tính sao") is such a
+#: question too, even with no aspect named.
+STATE_MATTERS = re.compile(
+    r"\b(nghia vu quan su|boi thuong|thu hoi dat|giai phong mat bang|vay von|ngan hang chinh sach|hoc phi|"
+    r"luong toi thieu|dang kiem|quoc tich|giay phep lao dong|hop dong lao dong|khoi kien|toa an|an phi|"
+    r"cong to dien|thue dat|thue thu nhap|ly hon|luong huu|con nuoi|thi thuc|visa)\b"
+)
+#: Question words closing a message ("… được không", "… tính sao") or inside it ("… ở đâu").
+_ASKS = re.compile(
+    r"\b(sao|the nao|ra sao|bao nhieu|o dau|cho nao|khi nao|bao gio|gi|nao|duoc khong|khong|chua)$|"
+    r"\b(lam sao|the nao|bao nhieu|o dau|cho nao|khi nao|bao gio|lien he dau|tinh sao)\b"
+)
 
 
 def asks_for_a_procedure(text: str) -> bool:
-    """True when the message asks an aspect (where, how long …) of something it requests."""
-    return bool(detect_aspects(text)) and bool(ADMINISTRATIVE_CUES.search(fold(text)))
+    """True when the message asks an aspect (where, how long …) of something it requests, or
+    asks anything about a matter of the state (STATE_MATTERS)."""
+    folded = fold(text)
+    if STATE_MATTERS.search(folded) and _ASKS.search(folded):
+        return True
+    return bool(detect_aspects(text)) and bool(ADMINISTRATIVE_CUES.search(folded))
 
 
 def clearly_in_catalogue(question: Question, selection: Selection) -> bool:

@@ -71,6 +71,7 @@ ABBREVIATIONS: dict[str, str] = {
     "lsao": "làm sao",
     "kd": "kinh doanh",
     "cq": "cơ quan",
+    "qs": "quân sự",
     "v": "vậy",
     "ah": "à",
     "dt": "điện thoại",

@@ -275,6 +275,11 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
         # Asking where or how long for something requested from the state is an administrative
         # question the catalogue lacks: "not found", with the hotline, not the scope reply.
         ("xin tiền hỗ trợ học nghề cho người mới xuất ngũ ở đâu", "none"),
+        # ... and so is any question about a matter of the state we hold nothing on (a
+        # minimum wage, compensation for land taken, deferring military service).
+        ("luong toi thieu vung o Binh Duong nam nay la bao nhieu", "none"),
+        ("nha toi bi thu hoi dat lam duong, muc boi thuong tinh the nao", "none"),
+        ("xin hoan nghia vu qs vi dang hoc cd dc ko", "none"),
         ("kể chuyện cười đi", "out_of_scope"),
         # Where to get a motorbike repaired is no question about opening a repair shop,
         # however sure the learned step is of that FAQ: its question was hardly said.
