@@ -39,12 +39,15 @@ from dichvucong.assistant.learned_selection import (  # noqa: E402
     FEATURES,
     MODEL_PATH,
     SelectionModel,
+    association_scores,
     candidate_units,
+    learn_associations,
+    set_association_features,
     unit_features,
     vector,
 )
 from dichvucong.assistant.logistic import fit_logistic  # noqa: E402
-from dichvucong.assistant.selection import Decision, Selection, has_content  # noqa: E402
+from dichvucong.assistant.selection import Decision, Question, Selection, has_content  # noqa: E402
 
 #: Regularisation of the ranker (smaller: weights closer to zero). 0.03 and 0.1 were within
 #: one question of each other held out; 0.3 did worse.
@@ -69,6 +72,8 @@ class Example:
     expects_unit: bool  # False: out of catalogue, "not found" is right
     rules_right: bool  # did the rules choose the expected unit (or none for out of catalogue)
     rules_bare: bool  # the rules chose a bare catalogue name
+    question: Question  # for the word associations, learnt per training fold
+    units: list[tuple[frozenset[str], frozenset[str]]]  # per row: the unit's terms and name terms
 
 
 def _unit_key(selection: Selection) -> tuple[str, str] | None:
@@ -111,12 +116,35 @@ def collect(url: str, set_names: list[str], shape: str) -> list[Example]:
                 rules.decision is Decision.PROCEDURE and rules.procedure is not None and not has_content(rules.procedure)
             )
             rules_right = (chosen in wanted) if wanted else rules.decision is Decision.NONE or bare_choice
-            examples.append(Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice))
+            units_terms = [(h.terms, h.name_terms) for h in units]
+            examples.append(Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice, question, units_terms))
     return examples
 
 
+def associations_from(examples: list[Example]) -> dict[tuple[str, str], float]:
+    """Word associations from the questions of ``examples`` with a right unit among the
+    candidates (each question once: the national catalogue's copy)."""
+    return learn_associations(
+        (ex.question.terms, *ex.units[ex.right.index(True)])
+        for ex in examples
+        if ex.shape == "national" and any(ex.right)
+    )
+
+
+def with_associations(examples: list[Example], associations: dict[tuple[str, str], float]) -> None:
+    """Recompute every example's association signals from ``associations``."""
+    for ex in examples:
+        if ex.rows:
+            set_association_features(ex.rows, association_scores(ex.question, ex.units, associations))
+
+
 def train(examples: list[Example]) -> SelectionModel:
-    """Both models, from ``examples`` (the answer bar is ANSWER_THRESHOLD)."""
+    """Both models and the word associations, from ``examples`` (the answer bar is
+    ANSWER_THRESHOLD). The examples' association signals are set from their own
+    associations first; measure a held-out set after :func:`with_associations` with the
+    returned model's."""
+    associations = associations_from(examples)
+    with_associations(examples, associations)
     pairs, labels = [], []
     for ex in examples:
         x = np.array([vector(r) for r in ex.rows]) if ex.rows else np.zeros((0, len(FEATURES)))
@@ -136,7 +164,7 @@ def train(examples: list[Example]) -> SelectionModel:
         inputs.append([*vector(ex.rows[best]), scores[best] - runner_up])
         outcomes.append(ex.right[best])
     answer, intercept = fit_logistic(np.array(inputs), np.array(outcomes, dtype=float), c=ANSWER_C)
-    return SelectionModel(tuple(ranker), tuple(answer), intercept, ANSWER_THRESHOLD)
+    return SelectionModel(tuple(ranker), tuple(answer), intercept, ANSWER_THRESHOLD, associations)
 
 
 def _right(model: SelectionModel, ex: Example) -> bool:
@@ -149,6 +177,28 @@ def _right(model: SelectionModel, ex: Example) -> bool:
     if ex.rules_bare and ex.rows[position]["rules_choice"]:
         return ex.rules_right  # the rules' bare catalogue name: a "not updated yet" reply
     return ex.right[position]
+
+
+def model_json(model: SelectionModel, names: list[str], questions: int) -> str:
+    """The model file: named weights, then the word associations one question term a line."""
+    text = json.dumps({
+        "about": "Learned second opinion on the answer-selection rules (dichvucong/assistant/learned_selection.py), "
+                 "trained by bench/train_selection.py on the dev question sets, never the frozen set.",
+        "trained_on": names,
+        "questions": questions,
+        "trained": dt.date.today().isoformat(),
+        "ranker_c": RANKER_C,
+        "ranker": dict(zip(FEATURES, (round(w, 6) for w in model.ranker), strict=True)),
+        "answer": dict(zip(FEATURES, (round(w, 6) for w in model.answer[:-1]), strict=True)),
+        "answer_lead": round(model.answer[-1], 6),
+        "answer_intercept": round(model.answer_intercept, 6),
+        "threshold": model.threshold,
+    }, ensure_ascii=False, indent=1)
+    by_term: dict[str, dict[str, float]] = {}
+    for (term, name_term), strength in sorted(model.associations.items()):
+        by_term.setdefault(term, {})[name_term] = strength
+    lines = [f" {json.dumps(term, ensure_ascii=False)}: {json.dumps(associates, ensure_ascii=False)}" for term, associates in by_term.items()]
+    return text[:-2] + ',\n "associations": {\n' + ",\n".join(lines) + "\n }\n}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, list[int]] = {}
     for name in names:
         model = train([ex for ex in examples if ex.set_name != name]) if len(names) > 1 else None
+        if model is not None:
+            with_associations([ex for ex in examples if ex.set_name == name], dict(model.associations))
         for shape in ("national", "province"):
             held = [ex for ex in examples if ex.set_name == name and ex.shape == shape]
             rules = sum(ex.rules_right for ex in held)
@@ -181,19 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| all | {shape} | {count} | {rules} | {learned} |")
     model = train(examples)
     if args.write:
-        MODEL_PATH.write_text(json.dumps({
-            "about": "Learned second opinion on the answer-selection rules (dichvucong/assistant/learned_selection.py), "
-                     "trained by bench/train_selection.py on the dev question sets, never the frozen set.",
-            "trained_on": names,
-            "questions": len(examples),
-            "trained": dt.date.today().isoformat(),
-            "ranker_c": RANKER_C,
-            "ranker": dict(zip(FEATURES, (round(w, 6) for w in model.ranker), strict=True)),
-            "answer": dict(zip(FEATURES, (round(w, 6) for w in model.answer[:-1]), strict=True)),
-            "answer_lead": round(model.answer[-1], 6),
-            "answer_intercept": round(model.answer_intercept, 6),
-            "threshold": model.threshold,
-        }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        MODEL_PATH.write_text(model_json(model, names, len(examples)), encoding="utf-8")
         print(f"written: {MODEL_PATH}")
     return 0
 

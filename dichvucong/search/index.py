@@ -64,6 +64,9 @@ class SearchHit:
     # names ("du học" in "Xin lý lịch tư pháp để đi du học thì nộp ở đâu?"); 0 when its
     # question adds nothing to those names.
     own_match: float = 0.0
+    # The terms of everything the item is called (an FAQ's question and other phrasings, a
+    # procedure's name), for the learned selection's word associations.
+    name_terms: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def unit_terms(self, aspects: Iterable[str]) -> frozenset[str]:
         """The terms of this item answered on ``aspects``: its own, plus those aspects' answers."""
@@ -149,6 +152,7 @@ class SearchIndex:
                 if name_terms:
                     names.append((name_terms, sum(self._idf.get(t, self._max_idf) for t in name_terms)))
             self._names.append(names)
+        self._name_terms = [frozenset().union(*(terms for terms, _ in names)) for names in self._names]
         self._own_words = [self._own_words_of(position) for position in range(len(docs))]
         self._retriever: bm25s.BM25 | None = None
         if docs:
@@ -292,7 +296,7 @@ class SearchIndex:
                     doc.type, doc.id, doc.code, doc.title, round(confidence, 4), float(raw), round(name_match, 4),
                     round(coverage, 4), doc.links, doc.detail, doc.aspects, doc_terms,
                     round(self._link_match(doc, query_set), 4), self._aspect_terms[position],
-                    round(self._own_match(position, query_set), 4),
+                    round(self._own_match(position, query_set), 4), name_terms=self._name_terms[position],
                 )
             )
             positions.append(position)

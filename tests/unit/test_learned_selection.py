@@ -117,3 +117,37 @@ def test_the_logistic_fit_recovers_a_known_model() -> None:
     assert np.abs(small).sum() < np.abs(w).sum()
     no_intercept, zero = fit_logistic(x, y, c=10.0, intercept=False)
     assert zero == 0.0 and no_intercept.shape == (3,)
+
+
+# -- word associations -------------------------------------------------------------------------
+def test_associations_pair_the_words_a_right_unit_lacks_with_the_words_of_its_names() -> None:
+    from dichvucong.assistant.learned_selection import learn_associations
+
+    # Two southern questions say "lãnh" where the FAQs they reached say "hưởng"; one says it
+    # of something else. A pair met once is not kept.
+    labelled = [
+        (["lanh", "that_nghiep"], frozenset({"that_nghiep", "huong"}), frozenset({"huong", "that_nghiep"})),
+        (["lanh", "luong_huu"], frozenset({"luong_huu", "huong"}), frozenset({"huong", "luong_huu"})),
+        (["lanh", "ket_qua"], frozenset({"ket_qua", "nhan"}), frozenset({"nhan", "ket_qua"})),
+    ]
+    associations = learn_associations(labelled)
+    assert associations == {("lanh", "huong"): 0.5}  # 2 of the 3 questions with "lãnh" unmatched, plus one
+
+
+def test_a_unit_whose_names_hold_the_associate_of_an_unmatched_word_scores_it() -> None:
+    from dichvucong.assistant.learned_selection import association_scores
+
+    question = Question(["lanh", "that_nghiep"], lambda term: 1.0)
+    says_huong = (frozenset({"that_nghiep", "huong"}), frozenset({"that_nghiep", "huong"}))
+    says_nothing_of_it = (frozenset({"that_nghiep", "thoi_gian"}), frozenset({"that_nghiep", "thoi_gian"}))
+    contains_lanh = (frozenset({"that_nghiep", "lanh", "huong"}), frozenset({"that_nghiep", "huong"}))
+    scores = association_scores(question, [says_huong, says_nothing_of_it, contains_lanh], {("lanh", "huong"): 0.5})
+    # Half the question's weight is "lãnh", which the first unit lacks but names by its
+    # associate; the third contains "lãnh" itself (coverage counts it, not the association).
+    assert scores == [0.25, 0.0, 0.0]
+
+
+def test_the_shipped_model_carries_its_associations() -> None:
+    model = SelectionModel.load()
+    assert len(model.associations) >= 1000
+    assert all(0.0 < strength <= 1.0 for strength in model.associations.values())
