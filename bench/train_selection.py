@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def collect(url: str, set_names: list[str], shape: str) -> list[Example]:
     return examples
 
 
-def associations_from(examples: list[Example]) -> dict[tuple[str, str], float]:
+def associations_from(examples: list[Example]) -> dict[str, dict[str, float]]:
     """Word associations from the questions of ``examples`` with a right unit among the
     candidates (each question once: the national catalogue's copy)."""
     return learn_associations(
@@ -131,7 +132,7 @@ def associations_from(examples: list[Example]) -> dict[tuple[str, str], float]:
     )
 
 
-def with_associations(examples: list[Example], associations: dict[tuple[str, str], float]) -> None:
+def with_associations(examples: list[Example], associations: Mapping[str, Mapping[str, float]]) -> None:
     """Recompute every example's association signals from ``associations``."""
     for ex in examples:
         if ex.rows:
@@ -194,10 +195,10 @@ def model_json(model: SelectionModel, names: list[str], questions: int) -> str:
         "answer_intercept": round(model.answer_intercept, 6),
         "threshold": model.threshold,
     }, ensure_ascii=False, indent=1)
-    by_term: dict[str, dict[str, float]] = {}
-    for (term, name_term), strength in sorted(model.associations.items()):
-        by_term.setdefault(term, {})[name_term] = strength
-    lines = [f" {json.dumps(term, ensure_ascii=False)}: {json.dumps(associates, ensure_ascii=False)}" for term, associates in by_term.items()]
+    lines = [
+        f" {json.dumps(term, ensure_ascii=False)}: {json.dumps(dict(associates), ensure_ascii=False)}"
+        for term, associates in sorted(model.associations.items())
+    ]
     return text[:-2] + ',\n "associations": {\n' + ",\n".join(lines) + "\n }\n}\n"
 
 
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         model = train([ex for ex in examples if ex.set_name != name]) if len(names) > 1 else None
         if model is not None:
-            with_associations([ex for ex in examples if ex.set_name == name], dict(model.associations))
+            with_associations([ex for ex in examples if ex.set_name == name], model.associations)
         for shape in ("national", "province"):
             held = [ex for ex in examples if ex.set_name == name and ex.shape == shape]
             rules = sum(ex.rules_right for ex in held)

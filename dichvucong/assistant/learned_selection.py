@@ -72,8 +72,9 @@ FEATURES: tuple[str, ...] = (
     "name_match_over_other_type", "word_association", "word_association_over_others",
 )
 
-#: A question word and a word of a unit's names, associated (:func:`learn_associations`).
-Associations = Mapping[tuple[str, str], float]
+#: A question word → the words of units' names associated with it, and how strongly
+#: (:func:`learn_associations`).
+Associations = Mapping[str, Mapping[str, float]]
 #: An association must come from at least this many training questions, and be at least this
 #: strong (the share of the questions with that unmatched word, plus one, that paired it with
 #: that name word). Held out on six dev sets (``make train-selection``): 1,430 / 1,378 right
@@ -83,7 +84,7 @@ ASSOCIATION_MIN_COUNT = 2
 ASSOCIATION_MIN_STRENGTH = 0.2
 
 
-def learn_associations(labelled: Iterable[tuple[Sequence[str], frozenset[str], frozenset[str]]]) -> dict[tuple[str, str], float]:
+def learn_associations(labelled: Iterable[tuple[Sequence[str], frozenset[str], frozenset[str]]]) -> dict[str, dict[str, float]]:
     """Word associations from labelled questions: for each (question terms, right unit's
     terms, right unit's name terms), every question term the unit lacks is paired with every
     name term the question lacks; a pair's strength is how many questions paired them over
@@ -97,11 +98,11 @@ def learn_associations(labelled: Iterable[tuple[Sequence[str], frozenset[str], f
             unmatched[term] += 1
             for name_term in offered:
                 together[(term, name_term)] += 1
-    associations = {}
-    for (term, name_term), count in together.items():
+    associations: dict[str, dict[str, float]] = {}
+    for (term, name_term), count in sorted(together.items()):
         strength = count / (unmatched[term] + 1)
         if count >= ASSOCIATION_MIN_COUNT and strength >= ASSOCIATION_MIN_STRENGTH:
-            associations[(term, name_term)] = round(strength, 4)
+            associations.setdefault(term, {})[name_term] = round(strength, 4)
     return associations
 
 
@@ -118,8 +119,9 @@ def association_scores(
         score = 0.0
         if associations and offered:
             for term in question.terms:
-                if term not in unit_terms:
-                    score += question.weight(term) * max((associations.get((term, n), 0.0) for n in offered), default=0.0)
+                associates = associations.get(term)
+                if associates and term not in unit_terms:
+                    score += question.weight(term) * max((v for n, v in associates.items() if n in offered), default=0.0)
         scores.append(score / total)
     return scores
 
@@ -274,9 +276,8 @@ class SelectionModel:
             answer_intercept=float(data["answer_intercept"]),
             threshold=float(data["threshold"]),
             associations={
-                (term, name_term): float(strength)
+                term: {name_term: float(strength) for name_term, strength in associates.items()}
                 for term, associates in data.get("associations", {}).items()
-                for name_term, strength in associates.items()
             },
         )
 
