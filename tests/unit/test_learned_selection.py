@@ -73,6 +73,27 @@ def test_how_the_learned_step_decides(rows: list[dict[str, float]], expected: in
     assert TOY.decide(rows) == expected
 
 
+# A toy whose ranker and answer check read only the search confidence: sure of a unit that
+# shares one word with the question.
+SURE_OF_SCORE = _model({"score": 1.0}, {"score": 10.0}, -5.0)
+
+
+@pytest.mark.parametrize(
+    ("weak", "expected"),
+    [
+        # The check passes a unit the citizen hardly named and that holds a fifth of the
+        # question: the rules' procedure stays.
+        (_row(score=0.9, coverage=0.21, name_match=0.12), 1),
+        # Part of its name said, or as much of the question as an FAQ must hold: it answers.
+        (_row(score=0.9, coverage=0.21, name_match=0.3), 0),
+        (_row(score=0.9, coverage=0.35, name_match=0.12), 0),
+    ],
+)
+def test_the_learned_step_answers_only_with_a_unit_worth_answering(weak: dict[str, float], expected: int) -> None:
+    rules_choice = _row(score=0.3, coverage=0.6, name_match=0.8, rules_choice=1)
+    assert SURE_OF_SCORE.decide([weak, rules_choice]) == expected
+
+
 def _hit(kind: str, code: str, coverage: float, name_match: float = 0.6, terms: frozenset[str] = frozenset({"a"})) -> SearchHit:
     aspects = frozenset({"overview", "fee"}) if kind == "procedure" else frozenset()
     return SearchHit(kind, 1, code, code, 0.8, 10.0, name_match, coverage, (), "", aspects, terms)  # type: ignore[arg-type]
