@@ -42,9 +42,12 @@ from dichvucong.assistant.learned_selection import (  # noqa: E402
     SelectionModel,
     association_scores,
     candidate_units,
+    earlier_word_scores,
     learn_associations,
-    set_association_features,
+    learn_earlier_words,
+    set_learnt_word_features,
     unit_features,
+    unit_key,
     vector,
 )
 from dichvucong.assistant.logistic import fit_logistic  # noqa: E402
@@ -75,6 +78,7 @@ class Example:
     rules_bare: bool  # the rules chose a bare catalogue name
     question: Question  # for the word associations, learnt per training fold
     units: list[tuple[frozenset[str], frozenset[str]]]  # per row: the unit's terms and name terms
+    keys: list[str]  # per row: the unit's key (``unit_key``)
 
 
 def _unit_key(selection: Selection) -> tuple[str, str] | None:
@@ -118,34 +122,45 @@ def collect(url: str, set_names: list[str], shape: str) -> list[Example]:
             )
             rules_right = (chosen in wanted) if wanted else rules.decision is Decision.NONE or bare_choice
             units_terms = [(h.terms, h.name_terms) for h in units]
-            examples.append(Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice, question, units_terms))
+            keys = [unit_key(h.type, h.code) for h in units]
+            examples.append(
+                Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice, question, units_terms, keys)
+            )
     return examples
 
 
-def associations_from(examples: list[Example]) -> dict[str, dict[str, float]]:
-    """Word associations from the questions of ``examples`` with a right unit among the
-    candidates (each question once: the national catalogue's copy)."""
-    return learn_associations(
-        (ex.question.terms, *ex.units[ex.right.index(True)])
-        for ex in examples
-        if ex.shape == "national" and any(ex.right)
-    )
+LearntWords = tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]
 
 
-def with_associations(examples: list[Example], associations: Mapping[str, Mapping[str, float]]) -> None:
-    """Recompute every example's association signals from ``associations``."""
+def learnt_words_from(examples: list[Example]) -> LearntWords:
+    """Word associations and earlier words from the questions of ``examples`` with a right
+    unit among the candidates (each question once: the national catalogue's copy)."""
+    labelled = [(ex, ex.right.index(True)) for ex in examples if ex.shape == "national" and any(ex.right)]
+    associations = learn_associations((ex.question.terms, *ex.units[i]) for ex, i in labelled)
+    earlier = learn_earlier_words((ex.question.terms, ex.units[i][0], ex.keys[i]) for ex, i in labelled)
+    return associations, earlier
+
+
+def with_learnt_words(
+    examples: list[Example], associations: Mapping[str, Mapping[str, float]], earlier: Mapping[str, Mapping[str, float]]
+) -> None:
+    """Recompute every example's learnt-word signals."""
     for ex in examples:
         if ex.rows:
-            set_association_features(ex.rows, association_scores(ex.question, ex.units, associations))
+            set_learnt_word_features(
+                ex.rows,
+                association_scores(ex.question, ex.units, associations),
+                earlier_word_scores(ex.question, [(terms, key) for (terms, _), key in zip(ex.units, ex.keys, strict=True)], earlier),
+            )
 
 
 def train(examples: list[Example]) -> SelectionModel:
-    """Both models and the word associations, from ``examples`` (the answer bar is
-    ANSWER_THRESHOLD). The examples' association signals are set from their own
-    associations first; measure a held-out set after :func:`with_associations` with the
-    returned model's."""
-    associations = associations_from(examples)
-    with_associations(examples, associations)
+    """Both models, the word associations and the earlier words, from ``examples`` (the
+    answer bar is ANSWER_THRESHOLD). The examples' learnt-word signals are set from what they
+    teach first; measure a held-out set after :func:`with_learnt_words` with the returned
+    model's."""
+    associations, earlier = learnt_words_from(examples)
+    with_learnt_words(examples, associations, earlier)
     pairs, labels = [], []
     for ex in examples:
         x = np.array([vector(r) for r in ex.rows]) if ex.rows else np.zeros((0, len(FEATURES)))
@@ -165,7 +180,7 @@ def train(examples: list[Example]) -> SelectionModel:
         inputs.append([*vector(ex.rows[best]), scores[best] - runner_up])
         outcomes.append(ex.right[best])
     answer, intercept = fit_logistic(np.array(inputs), np.array(outcomes, dtype=float), c=ANSWER_C)
-    return SelectionModel(tuple(ranker), tuple(answer), intercept, ANSWER_THRESHOLD, associations)
+    return SelectionModel(tuple(ranker), tuple(answer), intercept, ANSWER_THRESHOLD, associations, earlier)
 
 
 def _right(model: SelectionModel, ex: Example) -> bool:
@@ -181,7 +196,8 @@ def _right(model: SelectionModel, ex: Example) -> bool:
 
 
 def model_json(model: SelectionModel, names: list[str], questions: int) -> str:
-    """The model file: named weights, then the word associations one question term a line."""
+    """The model file: named weights, then the word associations and the earlier words, one
+    question term a line."""
     text = json.dumps({
         "about": "Learned second opinion on the answer-selection rules (dichvucong/assistant/learned_selection.py), "
                  "trained by bench/train_selection.py on the dev question sets, never the frozen set.",
@@ -195,11 +211,11 @@ def model_json(model: SelectionModel, names: list[str], questions: int) -> str:
         "answer_intercept": round(model.answer_intercept, 6),
         "threshold": model.threshold,
     }, ensure_ascii=False, indent=1)
-    lines = [
-        f" {json.dumps(term, ensure_ascii=False)}: {json.dumps(dict(associates), ensure_ascii=False)}"
-        for term, associates in sorted(model.associations.items())
-    ]
-    return text[:-2] + ',\n "associations": {\n' + ",\n".join(lines) + "\n }\n}\n"
+    def block(name: str, table: Mapping[str, Mapping[str, float]]) -> str:
+        lines = [f" {json.dumps(term, ensure_ascii=False)}: {json.dumps(dict(row), ensure_ascii=False)}" for term, row in sorted(table.items())]
+        return f' "{name}": {{\n' + ",\n".join(lines) + "\n }"
+
+    return text[:-2] + ",\n" + block("associations", model.associations) + ",\n" + block("earlier_words", model.earlier_words) + "\n}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         model = train([ex for ex in examples if ex.set_name != name]) if len(names) > 1 else None
         if model is not None:
-            with_associations([ex for ex in examples if ex.set_name == name], model.associations)
+            with_learnt_words([ex for ex in examples if ex.set_name == name], model.associations, model.earlier_words)
         for shape in ("national", "province"):
             held = [ex for ex in examples if ex.set_name == name and ex.shape == shape]
             rules = sum(ex.rules_right for ex in held)

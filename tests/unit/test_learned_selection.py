@@ -172,3 +172,26 @@ def test_the_shipped_model_carries_its_associations() -> None:
     model = SelectionModel.load()
     strengths = [v for associates in model.associations.values() for v in associates.values()]
     assert len(strengths) >= 1000 and all(0.0 < v <= 1.0 for v in strengths)
+
+
+def test_earlier_words_remember_which_unit_citizens_reached_with_words_it_lacks() -> None:
+    from dichvucong.assistant.learned_selection import earlier_word_scores, learn_earlier_words
+
+    # Two citizens reached the FAQ on flying without an ID card by "bay" (it says "máy bay"
+    # nowhere in its own words); one reached a procedure with it.
+    faq, procedure = "faq:faq-168", "procedure:1.012353"
+    earlier = learn_earlier_words([
+        (["bay", "can_cuoc"], frozenset({"can_cuoc"}), faq),
+        (["bay", "giay"], frozenset({"giay"}), faq),
+        (["bay", "doi"], frozenset({"doi"}), procedure),
+    ])
+    assert earlier["bay"] == {faq: 0.5, procedure: 0.25}
+    question = Question(["bay", "can_cuoc"], lambda term: 1.0)
+    scores = earlier_word_scores(question, [(frozenset({"can_cuoc"}), faq), (frozenset({"can_cuoc"}), "faq:other")], earlier)
+    assert scores == [0.25, 0.0]  # half the question is "bay", worth 0.5 for that FAQ
+
+
+def test_the_shipped_model_carries_earlier_words_of_units_of_the_demo_data() -> None:
+    model = SelectionModel.load()
+    keys = {key for reached in model.earlier_words.values() for key in reached}
+    assert len(keys) >= 200 and all(key.startswith(("faq:faq-", "procedure:")) for key in keys)
