@@ -8,6 +8,9 @@ of the dev sets in each (never the frozen set), and fits the two linear models o
 for a small catalogue as for a national one:
 
 * the ranker, on pairs (right unit, wrong unit) of the same question;
+* the word associations and earlier words both read (``learn_associations``,
+  ``learn_earlier_words``), from the training questions only, so a left-out set is measured
+  with what the others taught;
 * the answer check, on whether the ranker's best unit is right (no unit is right for a
   question about what the catalogue lacks), and the bar under which it says "not found" (ANSWER_THRESHOLD).
 

@@ -14,8 +14,8 @@ linear models trained on the dev sets (``bench/train_selection.py``; never the f
   is a procedure or passes the check; otherwise the reply is "not found" (with the best
   units as suggestions). So only an FAQ the rules chose can become "not found" here.
 
-Besides the rules' signals, the models read one learnt from the labelled questions
-themselves: **word associations**. A citizen's word that the right unit does not contain,
+Besides the rules' signals, the models read two learnt from the labelled questions
+themselves. **Word associations**: A citizen's word that the right unit does not contain,
 paired with a word of that unit's names the citizen did not say ("lãnh" with "hưởng", "rớt"
 with "mất", "xử lý" with "phạt"), counted over the training questions
 (:func:`learn_associations`); a unit whose names hold the associates of the question's
