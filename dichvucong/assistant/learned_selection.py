@@ -15,7 +15,7 @@ linear models trained on the dev sets (``bench/train_selection.py``; never the f
   units as suggestions). So only an FAQ the rules chose can become "not found" here.
 
 Besides the rules' signals, the models read two learnt from the labelled questions
-themselves. **Word associations**: A citizen's word that the right unit does not contain,
+themselves. **Word associations**: a citizen's word that the right unit does not contain,
 paired with a word of that unit's names the citizen did not say ("lãnh" with "hưởng", "rớt"
 with "mất", "xử lý" with "phạt"), counted over the training questions
 (:func:`learn_associations`); a unit whose names hold the associates of the question's
