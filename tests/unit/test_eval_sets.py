@@ -68,6 +68,7 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "dev4": ("d4-", 280, DEV_MIN),
     "dev5": ("d5-", 280, DEV_MIN),
     "dev6": ("d6-", 280, DEV_MIN),
+    "dev7": ("d7-", 280, DEV_MIN),
     "dev8": ("d8-", 280, DEV_MIN),
 }
 
