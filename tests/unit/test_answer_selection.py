@@ -290,12 +290,15 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
         # The learned answer check is sure of the FAQ, and the citizen said enough of it.
         ("ba toi 85 tuoi nam liet giuong may nam nay, the can cuoc cu het han roi, khong the dua ong len cong an "
          "thi lam sao", "faq:faq-039"),
+        # ... or all but certain of it, though the citizen said less of its name.
+        ("vo toi moi sinh, muon lam 1 lan ca khai sinh, thuong tru va the bhyt cho be duoc khong", "procedure:1.013130"),
     ],
 )
 def test_out_of_scope_is_answered_only_when_a_unit_plainly_holds_it(
     assistant: AssistantService, message: str, expected: str
 ) -> None:
-    assert unit_of(assistant.answer_out_of_scope(message)) in expected.split("|")
+    unit = unit_of(assistant.answer_out_of_scope(message))
+    assert unit in expected.split("|") or unit.rsplit(":", 1)[0] in expected.split("|"), unit
 
 
 # -- the rules on their own, with hits made by hand -------------------------------------------
