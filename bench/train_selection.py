@@ -100,6 +100,7 @@ def _unit_key(selection: Selection) -> tuple[str, str] | None:
 #: Messages NLU is taught are not about procedures (weather, football, jokes, verdicts on an
 #: answer): for the answer check, questions whose right reply is "nothing from the catalogue".
 OUT_OF_SCOPE_NLU = ea.ROOT / "rasa_project" / "data" / "nlu" / "out_of_scope.yml"
+CHITCHAT_PREFIX = "oos-"
 
 
 def chitchat_items(set_names: list[str]) -> dict[str, list[ea.Item]]:
@@ -115,7 +116,7 @@ def chitchat_items(set_names: list[str]) -> dict[str, list[ea.Item]]:
     ]
     dealt: dict[str, list[ea.Item]] = {name: [] for name in set_names}
     for i, text in enumerate(texts):
-        dealt[set_names[i % len(set_names)]].append(ea.Item(f"oos-{i:04d}", text, "chitchat", "", {"type": "none"}))
+        dealt[set_names[i % len(set_names)]].append(ea.Item(f"{CHITCHAT_PREFIX}{i:04d}", text, "chitchat", "", {"type": "none"}))
     return dealt
 
 
@@ -272,21 +273,22 @@ def main(argv: list[str] | None = None) -> int:
         if model is not None:
             with_learnt_words([ex for ex in examples if ex.set_name == name], model.associations, model.earlier_words)
         for shape in ("national", "province"):
-            held = [ex for ex in examples if ex.set_name == name and ex.shape == shape and not ex.item_id.startswith("oos-")]
-            rules = sum(ex.rules_right for ex in held)
-            learned = sum(_right(model, ex) for ex in held) if model else 0
-            total = totals.setdefault(shape, [0, 0, 0])
-            total[0] += len(held)
-            total[1] += rules
-            total[2] += learned
-            print(f"| {name} | {shape} | {len(held)} | {rules} ({rules / len(held):.3f}) | {learned} ({learned / len(held):.3f}) |")
-            chat = [ex for ex in examples if ex.set_name == name and ex.shape == shape and ex.item_id.startswith("oos-")]
-            chat_totals = totals.setdefault(f"chitchat {shape}", [0, 0, 0])
-            chat_totals[0] += len(chat)
-            chat_totals[1] += sum(ex.rules_right for ex in chat)
-            chat_totals[2] += sum(_right(model, ex) for ex in chat) if model else 0
+            for kind in ("", "chitchat "):
+                held = [
+                    ex for ex in examples
+                    if ex.set_name == name and ex.shape == shape and ex.item_id.startswith(CHITCHAT_PREFIX) == bool(kind)
+                ]
+                rules = sum(ex.rules_right for ex in held)
+                learned = sum(_right(model, ex) for ex in held) if model else 0
+                total = totals.setdefault(kind + shape, [0, 0, 0])
+                total[0] += len(held)
+                total[1] += rules
+                total[2] += learned
+                if held and not kind:
+                    print(f"| {name} | {shape} | {len(held)} | {rules} ({rules / len(held):.3f}) | {learned} ({learned / len(held):.3f}) |")
     for shape, (count, rules, learned) in totals.items():
-        print(f"| all | {shape} | {count} | {rules} | {learned} |")
+        if count:
+            print(f"| all | {shape} | {count} | {rules} | {learned} |")
     model = train(examples)
     if args.write:
         MODEL_PATH.write_text(model_json(model, names, len(examples)), encoding="utf-8")

@@ -222,11 +222,12 @@ def clearly_in_catalogue(question: Question, selection: Selection) -> bool:
     unit = selection.faq if selection.decision is Decision.FAQ else selection.procedure
     if unit is None:
         return False
-    if (selection.confidence or 0.0) >= OUT_OF_SCOPE_CERTAIN_CONFIDENCE and unit.name_match >= OUT_OF_SCOPE_CERTAIN_NAME_MATCH:
+    confidence = selection.confidence or 0.0
+    if confidence >= OUT_OF_SCOPE_CERTAIN_CONFIDENCE and unit.name_match >= OUT_OF_SCOPE_CERTAIN_NAME_MATCH:
         return True
     if unit.name_match < OUT_OF_SCOPE_MIN_NAME_MATCH:
         return False
-    if (selection.confidence or 0.0) >= OUT_OF_SCOPE_LEARNED_CONFIDENCE:
+    if confidence >= OUT_OF_SCOPE_LEARNED_CONFIDENCE:
         return True
     if len(set(question.terms)) < OUT_OF_SCOPE_MIN_TERMS:
         return False
