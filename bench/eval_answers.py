@@ -111,15 +111,16 @@ def distractor_records(known_codes: set[str]) -> list[dict[str, str]]:
     return [{"ma_tthc": r["code"], "ten_tthc": r["name"]} for r in rows if r["code"] not in known_codes]
 
 
-def build_database(workdir: Path, with_distractors: bool) -> str:
-    """A migrated SQLite database with the demo data and, optionally, the distractors."""
+def build_database(workdir: Path, with_distractors: bool, reviewed_questions: bool = True) -> str:
+    """A migrated SQLite database with the demo data and, optionally, the distractors
+    (``reviewed_questions=False``: without the attached dev questions)."""
     from dichvucong.catalog.importer import import_catalog
     from dichvucong.db.models import Procedure
     from dichvucong.seed import seed_demo_data
 
     url = f"sqlite:///{workdir / 'eval.db'}"
     upgrade(url)
-    seed_demo_data(url)
+    seed_demo_data(url, reviewed_questions=reviewed_questions)
     if with_distractors:
         with get_sessionmaker(url)() as session:
             from sqlalchemy import select

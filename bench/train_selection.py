@@ -161,6 +161,27 @@ def collect(url: str, set_names: list[str], shape: str, extra: Mapping[str, list
     return examples
 
 
+def with_reviewed_questions(base_url: str, workdir: Path, left_out: str) -> str:
+    """A copy of the database at ``base_url`` with every dev set's questions but
+    ``left_out``'s attached, as the shipped demo data has them all: a set is measured, and
+    its examples learnt, as questions nobody attached yet."""
+    import shutil
+
+    from dichvucong.review.reviewed_questions import ReviewedQuestion, apply_reviewed_questions
+    from export_reviewed_questions import reviewed_records
+
+    copy = workdir / f"reviewed-{left_out}.db"
+    shutil.copyfile(base_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    records = reviewed_records([name for name in ea.DEV_SETS if name != left_out])
+    with ea.get_sessionmaker(url)() as session:
+        apply_reviewed_questions(session, [
+            ReviewedQuestion(r["question"], "faq" if "faq" in r else "procedure", r.get("faq") or r["procedure"])
+            for r in records
+        ])
+    return url
+
+
 LearntWords = tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]
 
 
@@ -254,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default=",".join(ea.DEV_SETS))
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--reviewed", action=argparse.BooleanOptionalAction, default=True,
+                        help="measure each set with the other dev sets' questions attached (data/reviewed_questions.jsonl)")
     parser.add_argument("--chitchat", action=argparse.BooleanOptionalAction, default=True,
                         help="also learn from the out-of-scope NLU examples as 'not found' questions")
     args = parser.parse_args(argv)
@@ -264,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     chitchat = chitchat_items(names) if args.chitchat else None
     for shape, distractors in (("national", True), ("province", False)):
         with tempfile.TemporaryDirectory(prefix="dvc-train-selection-") as tmp:
-            examples += collect(ea.build_database(Path(tmp), with_distractors=distractors), names, shape, chitchat)
+            base = ea.build_database(Path(tmp), with_distractors=distractors, reviewed_questions=False)
+            for name in names:
+                url = with_reviewed_questions(base, Path(tmp), name) if args.reviewed else base
+                examples += collect(url, [name], shape, chitchat)
     print("\n| left out | catalogue | questions | rules | learned (trained on the other sets) |")
     print("|---|---|---|---|---|")
     totals: dict[str, list[int]] = {}

@@ -1,0 +1,50 @@
+"""Write ``data/reviewed_questions.jsonl`` from the dev question sets (never the frozen set).
+
+Every dev question that expects an FAQ becomes another phrasing of that FAQ, as officials
+attach citizens' questions in the review pages; `make train-selection` measures each dev
+set with the others' questions attached, so its figures say what such a review history is
+worth for questions nobody has attached yet. Held out on the eight dev sets (national /
+province catalogue, the learned step retrained each time): without them 1,959 / 1,890 of
+2,287 right; with the FAQ questions 2,040 / 1,985; with the procedure questions too (as
+keywords) 2,049 / 2,012, but 270 / 243 of the 335 out-of-scope messages still found nothing
+against 285 / 280 (a story attached as a keyword brings its stray words: "thời tiết",
+"người yêu" then found a procedure). Procedure questions are therefore left out.
+
+    .venv/bin/python bench/export_reviewed_questions.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval_answers as ea  # noqa: E402
+
+from dichvucong.seed import REVIEWED_QUESTIONS_FILE  # noqa: E402
+
+
+def reviewed_records(set_names: list[str]) -> list[dict[str, str]]:
+    """One record per dev question that expects an FAQ (attached to its first FAQ)."""
+    records = []
+    for name in set_names:
+        if name == "frozen":
+            raise ValueError("the frozen set is never attached")
+        for item in ea.load_items(name):
+            if item.expect["type"] == "faq":
+                records.append({"question": item.question, "faq": item.expect["ids"][0]})
+    return records
+
+
+def main() -> int:
+    records = reviewed_records(list(ea.DEV_SETS))
+    REVIEWED_QUESTIONS_FILE.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    print(f"written: {REVIEWED_QUESTIONS_FILE} ({len(records)} questions)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
