@@ -79,6 +79,7 @@ class Example:
     set_name: str
     shape: str  # "national" (with the distractors) or "province" (the demo data alone)
     item_id: str
+    kind: str  # the question's kind in its set (named, situational, …; "chitchat")
     rows: list[dict[str, float]]
     right: list[bool]  # per row: is this unit an expected answer
     expects_unit: bool  # False: out of catalogue, "not found" is right
@@ -156,7 +157,7 @@ def collect(url: str, set_names: list[str], shape: str, extra: Mapping[str, list
             units_terms = [(h.terms, h.name_terms) for h in units]
             keys = [unit_key(h.type, h.code) for h in units]
             examples.append(
-                Example(name, shape, item.id, rows, right, bool(wanted), rules_right, bare_choice, question, units_terms, keys)
+                Example(name, shape, item.id, item.kind, rows, right, bool(wanted), rules_right, bare_choice, question, units_terms, keys)
             )
     return examples
 
@@ -167,8 +168,9 @@ def with_reviewed_questions(base_url: str, workdir: Path, left_out: str) -> str:
     its examples learnt, as questions nobody attached yet."""
     import shutil
 
-    from dichvucong.review.reviewed_questions import ReviewedQuestion, apply_reviewed_questions
     from export_reviewed_questions import reviewed_records
+
+    from dichvucong.review.reviewed_questions import ReviewedQuestion, apply_reviewed_questions
 
     copy = workdir / f"reviewed-{left_out}.db"
     shutil.copyfile(base_url.removeprefix("sqlite:///"), copy)
@@ -294,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| left out | catalogue | questions | rules | learned (trained on the other sets) |")
     print("|---|---|---|---|---|")
     totals: dict[str, list[int]] = {}
+    held_out_right: dict[int, bool] = {}
     for name in names:
         model = train([ex for ex in examples if ex.set_name != name]) if len(names) > 1 else None
         if model is not None:
@@ -305,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
                     if ex.set_name == name and ex.shape == shape and ex.item_id.startswith(CHITCHAT_PREFIX) == bool(kind)
                 ]
                 rules = sum(ex.rules_right for ex in held)
-                learned = sum(_right(model, ex) for ex in held) if model else 0
+                for ex in held:
+                    held_out_right[id(ex)] = _right(model, ex) if model else False
+                learned = sum(held_out_right[id(ex)] for ex in held)
                 total = totals.setdefault(kind + shape, [0, 0, 0])
                 total[0] += len(held)
                 total[1] += rules
@@ -315,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     for shape, (count, rules, learned) in totals.items():
         if count:
             print(f"| all | {shape} | {count} | {rules} | {learned} |")
+    print("\n| kind (held out) | catalogue | questions | rules | learned |")
+    print("|---|---|---|---|---|")
+    for shape, kind in sorted({(ex.shape, ex.kind) for ex in examples}):
+        held = [ex for ex in examples if ex.shape == shape and ex.kind == kind]
+        print(f"| {kind} | {shape} | {len(held)} | {sum(ex.rules_right for ex in held)} | {sum(held_out_right[id(ex)] for ex in held)} |")
     model = train(examples)
     if args.write:
         MODEL_PATH.write_text(model_json(model, names, len(examples)), encoding="utf-8")

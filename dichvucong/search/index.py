@@ -110,6 +110,12 @@ class SearchIndex:
         self.strong_score = strong_score
         self.synonyms = synonyms or Canonicalizer.empty()
         self._doc_terms: list[frozenset[str]] = []
+        # An FAQ's other phrasings count towards what it covers one at a time (the one that
+        # holds most of the question), next to its question and tags: a citizen's story
+        # attached as a phrasing brings stray words ("ngoài chợ", "hai đứa") that, pooled
+        # with every other phrasing, made the FAQ seem to hold questions it does not answer.
+        self._phrasing_terms: list[tuple[frozenset[str], ...]] = []
+        self._base_terms: list[frozenset[str]] = []
         self._retrievable: set[str] = set()
         corpus: list[list[str]] = []
         analysed: list[list[tuple[str, list[str], int]]] = []  # per doc: text, terms, weight
@@ -121,6 +127,9 @@ class SearchIndex:
             analysed_context.append(context)
             doc_terms: list[str] = [t for _, ts, w in texts for t in ts * w]
             self._doc_terms.append(frozenset(doc_terms))
+            phrasings = set(doc.names[1:])
+            self._phrasing_terms.append(tuple(frozenset(ts) for text, ts, _ in texts if text in phrasings))
+            self._base_terms.append(frozenset(t for text, ts, _ in texts if text not in phrasings for t in ts))
             doc_terms.extend(t for _, ts, w in context for t in ts * w)
             corpus.append(doc_terms or ["__empty__"])
             self._retrievable.update(doc_terms)
@@ -284,7 +293,7 @@ class SearchIndex:
                 continue
             position = int(doc_index)
             doc = self.docs[position]
-            doc_terms = self._doc_terms[position]
+            doc_terms = self._covering_terms(position, query_terms, weights)
             coverage = sum(w for t, w in zip(query_terms, weights, strict=True) if t in doc_terms) / total if total else 0.0
             confidence = 0.5 * coverage + 0.5 * min(1.0, float(raw) / self.strong_score)
             name_match = max(
@@ -313,6 +322,19 @@ class SearchIndex:
         if self._reranker is not None:
             hits = self._rerank(query_terms, hits, positions)
         return hits[:k]
+
+    def _covering_terms(self, position: int, query_terms: list[str], weights: list[float]) -> frozenset[str]:
+        """The item's terms for this question: all of them, or for an FAQ with other phrasings
+        its question and tags plus the one phrasing that holds most of the question."""
+        phrasings = self._phrasing_terms[position]
+        if not phrasings:
+            return self._doc_terms[position]
+        base = self._base_terms[position]
+
+        def held(extra: frozenset[str]) -> float:
+            return sum(w for t, w in zip(query_terms, weights, strict=True) if t in base or t in extra)
+
+        return base | max(phrasings, key=held)
 
     def _link_match(self, doc: IndexedDoc, query_set: set[str]) -> float:
         """For an FAQ, the largest share of a linked procedure's name that the query says."""
