@@ -325,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chat", action=argparse.BooleanOptionalAction, default=True, help="through the Rasa REST channel")
     parser.add_argument("--distractors", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (default: rasa_project/models/current.tar.gz)")
+    parser.add_argument("--held-out", default="", metavar="DEV_SET",
+                        help="attach the reviewed questions of every dev set but this one (measure it as unseen "
+                             "questions; pair with a selection model trained without it)")
     parser.add_argument("--rerank", action="store_true",
                         help="search and (in-process) answer with the learned FAQ re-ranker (dichvucong/search/rerank.py)")
     args = parser.parse_args(argv)
@@ -333,7 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dvc-eval-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
-        url = build_database(workdir, args.distractors)
+        url = build_database(workdir, args.distractors, reviewed_questions=not args.held_out)
+        if args.held_out:
+            from export_reviewed_questions import attach_dev_questions
+
+            attach_dev_questions(url, args.held_out)
         catalogue = load_catalogue(url)
         print(f"database: {len(catalogue.procedure_names)} procedures, {len(catalogue.faq_answers)} FAQs "
               f"({time.perf_counter() - started:.1f} s)", flush=True)

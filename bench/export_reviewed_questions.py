@@ -37,6 +37,17 @@ def reviewed_records(set_names: list[str]) -> list[dict[str, str]]:
     return records
 
 
+def attach_dev_questions(url: str, left_out: str) -> None:
+    """Attach, in the database at ``url`` (seeded without them), every dev set's questions
+    but those of the set ``left_out``, which is then measured as questions nobody attached."""
+    from dichvucong.db.session import get_sessionmaker
+    from dichvucong.review.reviewed_questions import ReviewedQuestion, apply_reviewed_questions
+
+    records = reviewed_records([name for name in ea.DEV_SETS if name != left_out])
+    with get_sessionmaker(url)() as session:
+        apply_reviewed_questions(session, [ReviewedQuestion(r["question"], "faq", r["faq"]) for r in records])
+
+
 def main() -> int:
     records = reviewed_records(list(ea.DEV_SETS))
     REVIEWED_QUESTIONS_FILE.write_text(

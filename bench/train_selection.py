@@ -168,19 +168,12 @@ def with_reviewed_questions(base_url: str, workdir: Path, left_out: str) -> str:
     its examples learnt, as questions nobody attached yet."""
     import shutil
 
-    from export_reviewed_questions import reviewed_records
-
-    from dichvucong.review.reviewed_questions import ReviewedQuestion, apply_reviewed_questions
+    from export_reviewed_questions import attach_dev_questions
 
     copy = workdir / f"reviewed-{left_out}.db"
     shutil.copyfile(base_url.removeprefix("sqlite:///"), copy)
     url = f"sqlite:///{copy}"
-    records = reviewed_records([name for name in ea.DEV_SETS if name != left_out])
-    with ea.get_sessionmaker(url)() as session:
-        apply_reviewed_questions(session, [
-            ReviewedQuestion(r["question"], "faq" if "faq" in r else "procedure", r.get("faq") or r["procedure"])
-            for r in records
-        ])
+    attach_dev_questions(url, left_out)
     return url
 
 
