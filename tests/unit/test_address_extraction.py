@@ -33,6 +33,15 @@ CASES = [
     ("ông ngoại mất rồi, nhà có được xã hỗ trợ tiền mai táng không", None),
     ("ho so nop roi thi phuong giai quyet trong bao lau", None),
     ("tôi ở xã Công Hải, Thuận Nam", "xã Công Hải, Thuận Nam"),
+    # Only the name of a real unit (old or new, from underthesea's tables) makes an address:
+    # what the commune did or said is no name, and taking it for one would drop the
+    # procedure's name from the question.
+    ("Chồng tôi đi làm ở tỉnh khác, công an xã bảo phải khai báo tạm vắng. Cần mang giấy gì?", None),
+    ("thang sau em sang Nhat, co phai len cong an xa khai bao tam vang khong", None),
+    ("ho so bi xa tu choi ma e thay ko hop ly, muon khieu nai thi lam the nao", None),
+    ("xin giay xac nhan doc than o xa may ngay co", None),
+    ("hai dua cung que o xa Hoa Phu, di dang ky ket hon can giay to gi", "xa Hoa Phu"),
+    ("Đăng ký tạm trú ở phường Linh Trung thì bao lâu có kết quả?", "phường Linh Trung"),
 ]
 
 
