@@ -70,6 +70,7 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "dev6": ("d6-", 280, DEV_MIN),
     "dev7": ("d7-", 280, DEV_MIN),
     "dev8": ("d8-", 280, DEV_MIN),
+    "dev9": ("d9-", 280, DEV_MIN),
     "dev10": ("d10-", 280, DEV_MIN),
 }
 
