@@ -38,6 +38,9 @@ class IndexedDoc:
     # A procedure's answer text per aspect ("place": its address and agency…): not searched,
     # but part of what the procedure answered on that aspect covers of a question.
     aspect_texts: tuple[tuple[str, str], ...] = ()
+    # Texts among ``texts`` that each say the whole item another way (an FAQ's other phrasings,
+    # a procedure's keywords): they count towards what the item covers one at a time.
+    phrasings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,11 @@ class SearchHit:
     # The terms of everything the item is called (an FAQ's question and other phrasings, a
     # procedure's name), for the learned selection's word associations.
     name_terms: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # What the item covers of the query without its phrasings (``IndexedDoc.phrasings``;
+    # None: it has none, ``coverage`` is all), and the largest share of one phrasing the query
+    # says.
+    base_coverage: float | None = None
+    phrasing_match: float = 0.0
 
     def unit_terms(self, aspects: Iterable[str]) -> frozenset[str]:
         """The terms of this item answered on ``aspects``: its own, plus those aspects' answers."""
@@ -127,7 +135,7 @@ class SearchIndex:
             analysed_context.append(context)
             doc_terms: list[str] = [t for _, ts, w in texts for t in ts * w]
             self._doc_terms.append(frozenset(doc_terms))
-            phrasings = set(doc.names[1:])
+            phrasings = set(doc.phrasings)
             self._phrasing_terms.append(tuple(frozenset(ts) for text, ts, _ in texts if text in phrasings))
             self._base_terms.append(frozenset(t for text, ts, _ in texts if text not in phrasings for t in ts))
             doc_terms.extend(t for _, ts, w in context for t in ts * w)
@@ -306,6 +314,8 @@ class SearchIndex:
                     round(coverage, 4), doc.links, doc.detail, doc.aspects, doc_terms,
                     round(self._link_match(doc, query_set), 4), self._aspect_terms[position],
                     round(self._own_match(position, query_set), 4), name_terms=self._name_terms[position],
+                    base_coverage=self._base_share(position, query_terms, weights, total),
+                    phrasing_match=round(self._phrasing_match(position, query_set), 4),
                 )
             )
             positions.append(position)
@@ -322,6 +332,23 @@ class SearchIndex:
         if self._reranker is not None:
             hits = self._rerank(query_terms, hits, positions)
         return hits[:k]
+
+    def _base_share(self, position: int, query_terms: list[str], weights: list[float], total: float) -> float | None:
+        """The weighted share of the query the item holds without its phrasings (None when it
+        has none)."""
+        if not self._phrasing_terms[position]:
+            return None
+        base = self._base_terms[position]
+        return round(sum(w for t, w in zip(query_terms, weights, strict=True) if t in base) / total, 4) if total else 0.0
+
+    def _phrasing_match(self, position: int, query_set: set[str]) -> float:
+        """The largest IDF share of one of the item's phrasings that the query says."""
+        best = 0.0
+        for phrasing in self._phrasing_terms[position]:
+            total = sum(self._idf.get(t, self._max_idf) for t in phrasing)
+            if total:
+                best = max(best, sum(self._idf.get(t, self._max_idf) for t in phrasing & query_set) / total)
+        return best
 
     def _covering_terms(self, position: int, query_terms: list[str], weights: list[float]) -> frozenset[str]:
         """The item's terms for this question: all of them, or for an FAQ with other phrasings

@@ -36,9 +36,6 @@ __all__ = ["SearchHit", "SearchService", "load_documents", "load_synonyms"]
 SessionFactory = Callable[[], Session]
 
 
-def _keyword_text(keywords: str) -> str:
-    # Keywords are comma/semicolon separated phrases; a separator ends a syllable pair.
-    return " . ".join(part.strip() for part in keywords.replace(";", ",").split(",") if part.strip())
 
 
 # Field weights: how many times a field's terms count in BM25. A procedure is found by its
@@ -65,10 +62,16 @@ def _procedure_detail(p: Procedure) -> str:
     return ", ".join(part for part in (p.level, p.field) if part) or p.code
 
 
+def _keyword_parts(keywords: str) -> tuple[str, ...]:
+    """Keywords are comma/semicolon separated phrases, each indexed as a text of its own."""
+    return tuple(part.strip() for part in keywords.replace(";", ",").split(",") if part.strip())
+
+
 def _procedure_texts(p: Procedure) -> tuple[tuple[str, int], ...]:
+    """Name, each keyword phrase on its own (a phrasing: see ``IndexedDoc.phrasings``), field."""
     return (
         (p.name, PROCEDURE_FIELDS["name"]),
-        (_keyword_text(p.keywords), PROCEDURE_FIELDS["keywords"]),
+        *((part, PROCEDURE_FIELDS["keywords"]) for part in _keyword_parts(p.keywords)),
         (p.field, PROCEDURE_FIELDS["field"]),
     )
 
@@ -149,6 +152,7 @@ def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDo
                 "procedure", p.id, p.code, p.name, _procedure_texts(p),
                 detail=_procedure_detail(p), aspects=answerable.get(p.id, frozenset({"overview"})),
                 aspect_texts=tuple((aspect, " . ".join(parts)) for aspect, parts in aspect_texts.get(p.id, {}).items() if parts),
+                phrasings=_keyword_parts(p.keywords),
             )
         )
     faqs = session.scalars(select(Faq).where(Faq.published.is_(True), Faq.deleted_at.is_(None)).order_by(Faq.id))
@@ -162,7 +166,10 @@ def load_documents(session: Session, faq_answers: bool = True) -> list[IndexedDo
         context = ((f.answer, FAQ_ANSWER_WEIGHT),) if faq_answers else ()
         names = (f.question, *(f.alt_questions or []))
         links = tuple(f.procedure_codes or [])
-        docs.append(IndexedDoc("faq", f.id, f.external_id, f.question, tuple(texts), names, links, context=context))
+        docs.append(IndexedDoc(
+            "faq", f.id, f.external_id, f.question, tuple(texts), names, links, context=context,
+            phrasings=tuple(f.alt_questions or []),
+        ))
     return docs
 
 

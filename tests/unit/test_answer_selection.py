@@ -39,7 +39,9 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("ba noi di khai sinh cho chau duoc khong, bo me chau di lam xa", None, "faq:faq-101"),
     ("sinh con o nha khong co giay chung sinh thi lam khai sinh sao", None, "faq:faq-003"),
     ("Mẹ tôi mất rồi, muốn xóa thường trú của mẹ thì ra đâu làm?", "ask_place", "faq:faq-144"),
-    ("lam ho so chuyen ho khau ve que thi ra dau lam", None, "faq:faq-145"),
+    # ... "ra đâu làm" asks where: the place of registering permanent residence (with the
+    # attached citizens' questions the procedure now holds this question's words).
+    ("lam ho so chuyen ho khau ve que thi ra dau lam", None, "procedure:1.004194:place"),
     # Citizens' words for the official ones (the thesaurus), and words that say which FAQ.
     ("nhờ người nhà nộp thay hồ sơ được không", None, "faq:faq-080"),  # làm thay = ủy quyền
     ("sau khi bo cap huyen thi dang ky ho kinh doanh o dau", "ask_place", "faq:faq-057"),  # sáp nhập
@@ -95,6 +97,11 @@ TABLE: list[tuple[str, str | None, str]] = [
     # Not in the catalogue: say so rather than offer unrelated allowances.
     ("lam ho so huong tro cap thai san o dau", "ask_place", "none"),
     ("thủ tục xin visa đi Mỹ", "ask_documents", "none"),
+    # Citizens' questions attached to procedures (data/reviewed_questions.jsonl) bring words
+    # that are no topic of theirs ("thời tiết", "người yêu"): a procedure found only through
+    # one such phrasing, of which the citizen said little, is no answer.
+    ("hôm nay thời tiết thế nào", None, "none"),
+    ("bạn có người yêu chưa", None, "none"),
 ]
 
 
@@ -154,15 +161,16 @@ def test_a_story_no_rule_answers_offers_the_closest_faqs_one_tap_away(seeded_url
 @pytest.mark.parametrize(
     ("question", "rules_alone", "with_the_learned_step"),
     [
-        # Selling land held jointly while the husband works abroad: the rules answer what the
-        # land-transfer procedure is; the learned step answers the FAQ on who must sign.
-        ("chồng em đang lao động bên Nhật, hai vợ chồng muốn bán mảnh đất đứng tên chung thì mình em ký được không",
-         "procedure:2.001035:overview", "faq:faq-227"),
         # An old man who never had a birth certificate: not the ID card's processing time.
         ("ông tôi 75 tuổi mà chưa bao giờ có giấy khai sinh, giờ đi làm được không", "procedure:1.012352:time", "faq:faq-104"),
-        # A divorce, which we do not handle: the rules answer an FAQ on marriage; the learned
-        # step says "not found, ask here".
-        ("vợ chồng em muốn chia tay, làm đơn ly hôn ở đâu", "faq:faq-119", "none"),
+        # A passport for a child: not the ID card's steps.
+        ("ho chieu cho tre em duoi 14 tuoi lam the nao", "procedure:1.012352:steps", "faq:faq-045"),
+        # A lost passport: what to report and how to get another, not only where to file.
+        ("bi mat passport thi khai bao o dau roi lam lai sao", "procedure:1.003544:place", "faq:faq-175"),
+        # Voluntary social insurance, which we do not handle: the rules answer an FAQ on
+        # health insurance; the learned step says "not found, ask here".
+        ("tôi làm nông, muốn tự đóng bảo hiểm xã hội tự nguyện để sau này có lương hưu thì đăng ký ở đâu",
+         "faq:faq-068", "none"),
     ],
 )
 def test_the_learned_step_corrects_the_rules(
@@ -282,7 +290,7 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
         # minimum wage, compensation for land taken, deferring military service).
         ("luong toi thieu vung o Binh Duong nam nay la bao nhieu", "none"),
         ("nha toi bi thu hoi dat lam duong, muc boi thuong tinh the nao", "none"),
-        ("xin hoan nghia vu qs vi dang hoc cd dc ko", "none"),
+        ("dang hoc dai hoc thi co duoc tam hoan nghia vu quan su khong", "none"),
         ("kể chuyện cười đi", "out_of_scope"),
         # Where to get a motorbike repaired is no question about opening a repair shop,
         # however sure the learned step is of that FAQ: its question was hardly said.
@@ -294,7 +302,7 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
         ("ba toi 85 tuoi nam liet giuong may nam nay, the can cuoc cu het han roi, khong the dua ong len cong an "
          "thi lam sao", "faq:faq-039"),
         # ... or all but certain of it, though the citizen said less of its name.
-        ("vo toi moi sinh, muon lam 1 lan ca khai sinh, thuong tru va the bhyt cho be duoc khong", "procedure:1.013130"),
+        ("be moi sinh muon lam chung mot lan khai sinh, nhap khau va the bao hiem y te thi lam the nao", "procedure:1.013130"),
     ],
 )
 def test_out_of_scope_is_answered_only_when_a_unit_plainly_holds_it(
