@@ -94,8 +94,8 @@ def test_conversations_are_stored_in_the_tracker_store(stack: StackConfig) -> No
 
 
 def test_search_api_runs_beside_the_bot(stack: StackConfig) -> None:
-    items = httpx.get(f"http://127.0.0.1:{stack.console_port}/api/search", params={"q": "lam so do"}, timeout=10).json()["items"]
-    assert "1.012755" in [item["code"] for item in items]
+    items = httpx.get(f"http://127.0.0.1:{stack.console_port}/api/search", params={"q": "dang ky khai sinh"}, timeout=10).json()["items"]
+    assert "1.001193" in [item["code"] for item in items]
 
 
 def test_thumbs_down_is_stored_with_the_answer(stack: StackConfig) -> None:
