@@ -66,6 +66,10 @@ class Canonicalizer:
     def __len__(self) -> int:
         return len(self.canonical_of)
 
+    def fingerprint(self) -> int:
+        """Equal for two canonicalisers that rewrite every text alike (for caching analyses)."""
+        return hash((tuple(sorted(self.canonical_of.items())), tuple(sorted(self.accented_of.items()))))
+
     def spans(self, folded: str) -> list[tuple[int, int, str]]:
         """Where known phrases stand in ``folded``: (start, end, canonical phrase), in order.
 

@@ -74,3 +74,15 @@ def test_a_failed_rebuild_keeps_the_previous_index(database_url: str, tmp_path: 
     monkeypatch.undo()
     settle(service)
     assert codes(service)[0] == NEW_PROCEDURE[0]
+
+
+def test_a_rebuild_after_a_thesaurus_change_reads_texts_anew() -> None:
+    """Analyses are reused between rebuilds only while the thesaurus is the same."""
+    from dichvucong.search.index import IndexedDoc, SearchIndex
+    from dichvucong.search.synonyms import Canonicalizer
+
+    doc = IndexedDoc("procedure", 1, "P", "Cấp bằng lái", (("Cấp bằng lái", 3),))
+    before = SearchIndex([doc]).terms_of("procedure", "P")
+    with_thesaurus = SearchIndex([doc], synonyms=Canonicalizer.from_groups([("giấy phép lái xe", ["bằng lái"])]))
+    assert "giay_phep" in with_thesaurus.terms_of("procedure", "P") and "giay_phep" not in before
+    assert SearchIndex([doc]).terms_of("procedure", "P") == before
