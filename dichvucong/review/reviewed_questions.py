@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from dichvucong.db.models import Faq, Procedure
 from dichvucong.importing import ImportReport, SkippedRecord
-from dichvucong.review.services.attach import MAX_KEYWORD, AttachError, clean_phrase
+from dichvucong.review.services.attach import MAX_KEYWORD, AttachError, clean_phrase, keyword_parts
 from dichvucong.text.normalize import collapse_spaces, fold
 
 
@@ -54,10 +54,6 @@ def read_reviewed_questions(path: Path) -> list[ReviewedQuestion | SkippedRecord
             continue
         records.append(ReviewedQuestion(raw["question"], targets[0], str(raw[targets[0]]).strip()))
     return records
-
-
-def _keyword_parts(keywords: str) -> list[str]:
-    return [p.strip() for p in (keywords or "").replace(";", ",").split(",") if p.strip()]
 
 
 def apply_reviewed_questions(session: Session, records: Iterable[ReviewedQuestion | SkippedRecord]) -> ImportReport:
@@ -95,11 +91,11 @@ def apply_reviewed_questions(session: Session, records: Iterable[ReviewedQuestio
             if len(phrase) > MAX_KEYWORD:
                 report.skipped.append(SkippedRecord(where, f"từ khóa của thủ tục tối đa {MAX_KEYWORD} ký tự"))
                 continue
-            seen = known.setdefault(id(procedure), {fold(p) for p in _keyword_parts(procedure.keywords)})
+            seen = known.setdefault(id(procedure), {fold(p) for p in keyword_parts(procedure.keywords)})
             if fold(phrase) in seen:
                 report.unchanged += 1
                 continue
-            procedure.keywords = ", ".join([*_keyword_parts(procedure.keywords), phrase])
+            procedure.keywords = ", ".join([*keyword_parts(procedure.keywords), phrase])
         seen.add(fold(phrase))
         report.created += 1
     session.commit()

@@ -103,9 +103,8 @@ RERANK_FAQS = 15
 _ANALYSES: dict[int, dict[str, list[str]]] = {}
 
 
-def _analyses_for(synonyms: Canonicalizer) -> dict[str, list[str]]:
-    """The cache for this thesaurus (the one for an older thesaurus is dropped)."""
-    key = synonyms.fingerprint()
+def _analyses_for(key: int) -> dict[str, list[str]]:
+    """The cache for the thesaurus with this fingerprint (an older thesaurus's is dropped)."""
     cache = _ANALYSES.get(key)
     if cache is None:
         _ANALYSES.clear()
@@ -120,10 +119,10 @@ def _cached_analysis(cache: dict[str, list[str]], text: str, synonyms: Canonical
     return list(found)
 
 
-def _forget_unused(synonyms: Canonicalizer, cache: dict[str, list[str]], used: set[str]) -> None:
+def _forget_unused(key: int, cache: dict[str, list[str]], used: set[str]) -> None:
     """Keep the cache to about the texts indexed now (edits and imports leave old ones)."""
     if len(cache) > 2 * len(used) + 100:
-        _ANALYSES[synonyms.fingerprint()] = {text: cache[text] for text in used if text in cache}
+        _ANALYSES[key] = {text: cache[text] for text in used if text in cache}
 
 
 class SearchIndex:
@@ -147,17 +146,20 @@ class SearchIndex:
         self.strong_score = strong_score
         self.synonyms = synonyms or Canonicalizer.empty()
         self._doc_terms: list[frozenset[str]] = []
-        # An FAQ's other phrasings count towards what it covers one at a time (the one that
-        # holds most of the question), next to its question and tags: a citizen's story
+        # An item's phrasings (an FAQ's other questions, a procedure's keyword phrases) count
+        # towards what it covers one at a time (the one that holds most of the question),
+        # next to the rest of its texts: a citizen's story
         # attached as a phrasing brings stray words ("ngoài chợ", "hai đứa") that, pooled
         # with every other phrasing, made the FAQ seem to hold questions it does not answer.
         self._phrasing_terms: list[tuple[frozenset[str], ...]] = []
+        self._phrasing_totals: list[tuple[float, ...]] = []  # each phrasing's IDF sum
         self._base_terms: list[frozenset[str]] = []
         self._retrievable: set[str] = set()
         corpus: list[list[str]] = []
         analysed: list[list[tuple[str, list[str], int]]] = []  # per doc: text, terms, weight
         analysed_context: list[list[tuple[str, list[str], int]]] = []
-        cached = _analyses_for(self.synonyms)
+        thesaurus_key = self.synonyms.fingerprint()
+        cached = _analyses_for(thesaurus_key)
         for doc in docs:
             texts = [(text, _cached_analysis(cached, text, self.synonyms), weight) for text, weight in doc.texts]
             context = [(text, _cached_analysis(cached, text, self.synonyms), weight) for text, weight in doc.context]
@@ -171,7 +173,7 @@ class SearchIndex:
             doc_terms.extend(t for _, ts, w in context for t in ts * w)
             corpus.append(doc_terms or ["__empty__"])
             self._retrievable.update(doc_terms)
-        _forget_unused(self.synonyms, cached, {text for doc in docs for text, _ in (*doc.texts, *doc.context)})
+        _forget_unused(thesaurus_key, cached, {text for doc in docs for text, _ in (*doc.texts, *doc.context)})
         self._by_key = {(doc.type, doc.code): i for i, doc in enumerate(docs)}
         # A procedure's aspect answers are analysed the first time a question needs them (few
         # procedures ever are candidates), so they add nothing to a rebuild.
@@ -189,6 +191,10 @@ class SearchIndex:
                 doc_freq[term] = doc_freq.get(term, 0) + 1
         self._idf = {t: math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
         self._max_idf = max(self._idf.values(), default=1.0)
+        self._phrasing_totals = [
+            tuple(sum(self._idf.get(t, self._max_idf) for t in phrasing) for phrasing in phrasings)
+            for phrasings in self._phrasing_terms
+        ]
         # What each item is called (an FAQ's question and phrasings, else its title): the
         # name's terms and their IDF sum, for "how much of its name did the citizen say".
         self._names: list[list[tuple[frozenset[str], float]]] = []
@@ -375,15 +381,14 @@ class SearchIndex:
     def _phrasing_match(self, position: int, query_set: set[str]) -> float:
         """The largest IDF share of one of the item's phrasings that the query says."""
         best = 0.0
-        for phrasing in self._phrasing_terms[position]:
-            total = sum(self._idf.get(t, self._max_idf) for t in phrasing)
+        for phrasing, total in zip(self._phrasing_terms[position], self._phrasing_totals[position], strict=True):
             if total:
                 best = max(best, sum(self._idf.get(t, self._max_idf) for t in phrasing & query_set) / total)
         return best
 
     def _covering_terms(self, position: int, query_terms: list[str], weights: list[float]) -> frozenset[str]:
-        """The item's terms for this question: all of them, or for an FAQ with other phrasings
-        its question and tags plus the one phrasing that holds most of the question."""
+        """The item's terms for this question: all of them, or for an item with phrasings the
+        rest of its texts plus the one phrasing that holds most of the question."""
         phrasings = self._phrasing_terms[position]
         if not phrasings:
             return self._doc_terms[position]

@@ -36,8 +36,6 @@ __all__ = ["SearchHit", "SearchService", "load_documents", "load_synonyms"]
 SessionFactory = Callable[[], Session]
 
 
-
-
 # Field weights: how many times a field's terms count in BM25. A procedure is found by its
 # name first, then the keywords officials add, then its field; an FAQ by its question, its
 # other phrasings, then its tags. An FAQ's answer helps BM25 find it as *context* but never

@@ -220,7 +220,8 @@ def _to_faq(session: Session, ref: str, phrases: list[str], username: str, candi
     return result
 
 
-def _keyword_parts(keywords: str) -> list[str]:
+def keyword_parts(keywords: str) -> list[str]:
+    """A procedure's keyword phrases (comma or semicolon separated)."""
     return [p.strip() for p in (keywords or "").replace(";", ",").split(",") if p.strip()]
 
 
@@ -231,7 +232,7 @@ def _to_procedure(session: Session, ref: str, phrases: list[str], username: str,
     keywords = [collapse_spaces(p.replace(",", " ").replace(";", " ")) for p in phrases]
     if any(len(k) > MAX_KEYWORD for k in keywords):
         raise AttachError(f"Từ khóa của thủ tục tối đa {MAX_KEYWORD} ký tự: hãy rút gọn câu hỏi.")
-    added, already = _split(_keyword_parts(procedure.keywords), keywords)
+    added, already = _split(keyword_parts(procedure.keywords), keywords)
     result = AttachResult("procedure", procedure.name, f"/console/procedures/{procedure.id}", added, already)
     if not procedure.enabled:
         result.note = "Thủ tục này đang tắt: trợ lý chỉ dùng sau khi bật lại."
@@ -240,7 +241,7 @@ def _to_procedure(session: Session, ref: str, phrases: list[str], username: str,
         before = history.procedure_snapshot(procedure)
         history.ensure_baseline(session, procedure, before)
         history.claim_version(session, procedure, procedure.version)
-        procedure.keywords = ", ".join([*_keyword_parts(procedure.keywords), *added])
+        procedure.keywords = ", ".join([*keyword_parts(procedure.keywords), *added])
         procedure.updated_by = username
         history.record_version(session, procedure, "update", username, before, "Sửa: Từ khóa (gắn câu hỏi của người dân)")
     session.commit()
