@@ -50,7 +50,7 @@ EVAL_DIR = ROOT / "tests" / "fixtures" / "eval"
 DISTRACTORS = EVAL_DIR / "national_procedure_names.csv"
 OUT_DIR = ROOT / "var" / "eval"
 #: The labelled sets, frozen first; the others are dev sets (tuned on, trained on).
-DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10")
+DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev12")
 ALL_SETS = ("frozen", *DEV_SETS)
 NOT_FOUND_MARKERS = ("chưa tìm thấy", "chưa có trong danh mục", "không có trong danh mục", "chưa cập nhật thông tin chi tiết")
 
