@@ -266,6 +266,23 @@ def model_json(model: SelectionModel, names: list[str], questions: int) -> str:
     return text[:-2] + ",\n" + block("associations", model.associations) + ",\n" + block("earlier_words", model.earlier_words) + "\n}\n"
 
 
+def write_failures(path: Path, wrong: list[Example], picks: Mapping[int, str]) -> None:
+    """One line per held-out question answered wrongly: its set, kind, text, what was
+    expected, what the rules and the learned step chose."""
+    items = {(name, item.id): item for name in {ex.set_name for ex in wrong} for item in ea.load_items(name)}
+    lines = []
+    for ex in wrong:
+        item = items.get((ex.set_name, ex.item_id))
+        lines.append(json.dumps({
+            "set": ex.set_name, "id": ex.item_id, "kind": ex.kind, "rules_right": ex.rules_right,
+            "question": item.question if item else "", "expect": item.expect if item else {"type": "none"},
+            "rules": next((key for key, row in zip(ex.keys, ex.rows, strict=True) if row["rules_choice"]), ""),
+            "learned": picks.get(id(ex), ""),
+        }, ensure_ascii=False))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    print(f"held-out failures: {path} ({len(lines)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default=",".join(ea.DEV_SETS))
@@ -274,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure each set with the other dev sets' questions attached (data/reviewed_questions.jsonl)")
     parser.add_argument("--chitchat", action=argparse.BooleanOptionalAction, default=True,
                         help="also learn from the out-of-scope NLU examples as 'not found' questions")
+    parser.add_argument("--failures", type=Path, default=None, metavar="FILE",
+                        help="write the held-out questions the learned step gets wrong (national catalogue) as JSON lines")
     args = parser.parse_args(argv)
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     if "frozen" in names:
@@ -290,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|")
     totals: dict[str, list[int]] = {}
     held_out_right: dict[int, bool] = {}
+    held_out_pick: dict[int, str] = {}  # the learned step's unit (its key; "" for none)
     for name in names:
         model = train([ex for ex in examples if ex.set_name != name]) if len(names) > 1 else None
         if model is not None:
@@ -303,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
                 rules = sum(ex.rules_right for ex in held)
                 for ex in held:
                     held_out_right[id(ex)] = _right(model, ex) if model else False
+                    position = model.decide(ex.rows) if model and ex.rows else None
+                    held_out_pick[id(ex)] = ex.keys[position] if position is not None else ""
                 learned = sum(held_out_right[id(ex)] for ex in held)
                 total = totals.setdefault(kind + shape, [0, 0, 0])
                 total[0] += len(held)
@@ -318,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     for shape, kind in sorted({(ex.shape, ex.kind) for ex in examples}):
         held = [ex for ex in examples if ex.shape == shape and ex.kind == kind]
         print(f"| {kind} | {shape} | {len(held)} | {sum(ex.rules_right for ex in held)} | {sum(held_out_right[id(ex)] for ex in held)} |")
+    if args.failures is not None:
+        write_failures(args.failures, [ex for ex in examples if ex.shape == "national" and not held_out_right.get(id(ex), True)], held_out_pick)
     model = train(examples)
     if args.write:
         MODEL_PATH.write_text(model_json(model, names, len(examples)), encoding="utf-8")

@@ -270,6 +270,9 @@ class Selection:
     suggestions: list[SearchHit] = field(default_factory=list)
     # The learned answer check's probability that the chosen unit is right (None: rules only).
     confidence: float | None = None
+    # Decision.FAQ: the procedure of the FAQ's own that the search ranks first
+    # (:func:`faq_procedure`), whose asked aspects may be answered beside it.
+    faq_procedure_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -411,6 +414,19 @@ def _best_below_bar(hits: list[SearchHit], min_score: float) -> SearchHit | None
 CONCRETE_ASPECTS = frozenset({"documents", "fee", "time", "place", "result", "legal_basis"})
 
 
+def faq_question_aspects(title: str) -> set[str]:
+    """The aspects an FAQ's own question asks (none: it tells what happens in a situation)."""
+    faq_aspects = {a.value for a in detect_aspects(title)} - {"overview"}
+    if faq_aspects == {"steps"} and not asks_the_steps(title):
+        faq_aspects = {"steps", "place", "documents"}  # "… thì làm thế nào?": how, where, what papers
+    if is_comparison(title):
+        faq_aspects.add("comparison")  # how two things differ answers none of the aspects
+    if is_yes_no(title):
+        # "… có được … không?" answers whether, also when it names a place ("trực tuyến")
+        faq_aspects.add("conditions")
+    return faq_aspects
+
+
 def asks_another_aspect(faq: SearchHit, aspects: Iterable[str], yes_no: bool = False) -> bool:
     """The citizen asks one aspect (the time) and the FAQ's own question another (the place):
     that FAQ answers a different question about the same procedure. A citizen's yes-or-no
@@ -420,19 +436,53 @@ def asks_another_aspect(faq: SearchHit, aspects: Iterable[str], yes_no: bool = F
         asked.add("conditions")
     if not asked:
         return False
-    faq_aspects = {a.value for a in detect_aspects(faq.title)} - {"overview"}
-    if faq_aspects == {"steps"} and not asks_the_steps(faq.title):
-        faq_aspects = {"steps", "place", "documents"}  # "… thì làm thế nào?": how, where, what papers
-    if is_comparison(faq.title):
-        faq_aspects.add("comparison")  # how two things differ answers none of the aspects
-    if is_yes_no(faq.title):
-        # "… có được … không?" answers whether, also when it names a place ("trực tuyến")
-        faq_aspects.add("conditions")
+    faq_aspects = faq_question_aspects(faq.title)
     if not faq_aspects:
         # "… có việc làm mới thì sao?" names no aspect: it tells what happens in a situation,
         # not the time, fee, place, papers or result a citizen asks for.
         return bool(asked & CONCRETE_ASPECTS)
     return not (asked & faq_aspects)
+
+
+#: At most this many aspects of its procedure are answered beside an FAQ (a phone screen).
+MAX_ASPECTS_BESIDE_FAQ = 2
+
+
+#: Words that ask for a procedure's conditions by name ("cần đủ điều kiện gì"), not whether
+#: one case is allowed ("… có được không").
+_CONDITIONS_BY_NAME = re.compile(r"\b(dieu kien|tieu chuan|doi tuong)\b")
+
+
+def aspects_beside_faq(faq_title: str, named: Iterable[str], said: str = "") -> list[str]:
+    """The aspects the citizen's own words ask that the chosen FAQ's question does not: "ông
+    mất ở nhà hôm qua, làm giấy chứng tử có tốn tiền không" is the FAQ on a death at home,
+    and the fee of the death registration beside it, since that FAQ does not say what it
+    costs. A concrete aspect (papers, fee, time, place, result, law) counts when the FAQ's
+    question does not ask it; the conditions and the steps, which situation FAQs explain,
+    only when the citizen ``said`` them by name ("điều kiện gì", "các bước") and the FAQ's
+    question does not. In the order named, at most MAX_ASPECTS_BESIDE_FAQ."""
+    own = faq_question_aspects(faq_title)
+    folded = fold(said)
+
+    def beside(aspect: str) -> bool:
+        if aspect in CONCRETE_ASPECTS:
+            return aspect not in own
+        if aspect == "conditions":
+            return bool(_CONDITIONS_BY_NAME.search(folded)) and not _CONDITIONS_BY_NAME.search(fold(faq_title))
+        if aspect == "steps":
+            return asks_the_steps(said) and not asks_the_steps(faq_title)
+        return False
+
+    return [a for a in dict.fromkeys(named) if beside(a)][:MAX_ASPECTS_BESIDE_FAQ]
+
+
+def faq_procedure(faq: SearchHit, hits: list[SearchHit]) -> str | None:
+    """The one procedure an FAQ is about: its only one, or of several the one the search
+    ranks first for the question ("sang tên đất" of an FAQ on land and on notarised
+    contracts); None when the search found none of them."""
+    if len(faq.links) == 1:
+        return faq.links[0]
+    return next((h.code for h in hits if h.type == "procedure" and h.code in faq.links), None)
 
 
 def is_yes_no(question: str) -> bool:

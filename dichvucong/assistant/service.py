@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -36,7 +36,9 @@ from dichvucong.assistant.selection import (
     Question,
     Selection,
     asks_for_a_procedure,
+    aspects_beside_faq,
     clearly_in_catalogue,
+    faq_procedure,
     is_yes_no,
     looks_administrative,
     select_answer,
@@ -202,9 +204,12 @@ class AssistantService:
         read from the whole message.
         """
         terms, hits, context, rules = self._rules_selection(question, current_code, aspects, ranked, said)
-        if self._selection_model is None:
-            return rules
-        return reconsider(self._selection_model, terms, hits, rules, context, current_code)
+        chosen = rules if self._selection_model is None else reconsider(
+            self._selection_model, terms, hits, rules, context, current_code
+        )
+        if chosen.decision is Decision.FAQ and chosen.faq is not None:
+            return replace(chosen, faq_procedure_code=faq_procedure(chosen.faq, hits))
+        return chosen
 
     def _rules_selection(
         self,
@@ -255,7 +260,12 @@ class AssistantService:
 
     def _reply_for(self, selection: Selection, aspects: list[Aspect], question: str) -> Reply:
         if selection.decision is Decision.FAQ and selection.faq is not None:
-            return self._answer_faq(selection.faq.id, related=selection.related, aspects=aspects)
+            beside = [Aspect(a) for a in aspects_beside_faq(selection.faq.title, named_aspects(question), question)]
+            return self._answer_faq(
+                selection.faq.id, related=selection.related, aspects=aspects,
+                beside=(selection.faq_procedure_code, beside) if selection.faq_procedure_code and beside else None,
+                question=question,
+            )
         if selection.decision is Decision.CHOICE:
             return self._did_you_mean(selection.choices, aspects)
         assert selection.procedure_code is not None
@@ -315,14 +325,28 @@ class AssistantService:
             return Reply(replies.not_found(self._settings), kind="not_found")
         return self._answer_faq(faq_id, aspects=aspects)
 
-    def _answer_faq(self, faq_id: int, related: list[SearchHit] | None = None, aspects: list[Aspect] | None = None) -> Reply:
-        """An FAQ's answer; its procedures' buttons answer the aspects the citizen asked."""
+    def _answer_faq(
+        self,
+        faq_id: int,
+        related: list[SearchHit] | None = None,
+        aspects: list[Aspect] | None = None,
+        beside: tuple[str, list[Aspect]] | None = None,
+        question: str = "",
+    ) -> Reply:
+        """An FAQ's answer; its procedures' buttons answer the aspects the citizen asked.
+
+        ``beside``: one of the FAQ's procedures and aspects the citizen asked that the FAQ
+        does not answer (its fee, its papers…), answered after it when that procedure holds
+        them."""
         with self._session_factory() as session:
             faq = session.get(Faq, faq_id)
             if faq is None or not faq.published or faq.deleted_at is not None:
                 return Reply(replies.not_found(self._settings), kind="not_found")
             text = faq.answer.strip()
             codes = list(faq.procedure_codes or [])
+            added = self._aspects_of(beside[0], beside[1], question) if beside and beside[0] in codes else None
+            if added:
+                text += "\n\n" + added[1]
             buttons: list[Button] = [Button(_short(h.title), faq_payload(h.code)) for h in (related or [])[:MAX_RELATED]]
             if buttons:
                 text += "\n\n" + replies.related_questions()
@@ -332,9 +356,27 @@ class AssistantService:
                 ).all()
                 room = max(1, MAX_BUTTONS - len(buttons))
                 buttons += [Button(_short(name), choose_payload(code)) for code, name in names[:room]]
-        current = codes[0] if len(codes) == 1 else None
+        current = beside[0] if added and beside else codes[0] if len(codes) == 1 else None
         asked = [a.value for a in aspects or [] if a is not Aspect.OVERVIEW]
-        return Reply(text, kind="faq", buttons=buttons, faq_id=faq.external_id, procedure_code=current, pending_aspects=asked)
+        return Reply(
+            text, kind="faq", buttons=buttons, faq_id=faq.external_id, procedure_code=current, pending_aspects=asked,
+            answered_aspects=added[0] if added else [],
+        )
+
+    def _aspects_of(self, code: str, aspects: list[Aspect], question: str) -> tuple[list[str], str] | None:
+        """The blocks of ``aspects`` the procedure ``code`` holds content for (and which
+        aspects they are), or None when it holds none of them."""
+        procedure = self._procedures.get(code, self._search.revision)
+        if procedure is None or not _has_details(procedure):
+            return None
+        held = [a for a in aspects if _holds(procedure, a)]
+        if not held:
+            return None
+        address = None
+        if Aspect.PLACE in held:
+            with self._session_factory() as session:
+                address = resolve_address(session, question)
+        return [a.value for a in held], format_answer(procedure, held, address)
 
     def _answer_place_only(self, question: str) -> Reply:
         """Where to file in the citizen's commune, when they named no procedure."""
@@ -360,6 +402,21 @@ def _has_details(procedure: Procedure) -> bool:
         procedure.documents or procedure.channels or procedure.steps or procedure.results
         or procedure.legal_bases or procedure.filing_address or procedure.conditions
     )
+
+
+def _holds(procedure: Procedure, aspect: Aspect) -> bool:
+    """True when ``procedure`` has content of its own for ``aspect`` (not a "no data" line)."""
+    content = {
+        Aspect.DOCUMENTS: procedure.documents,
+        Aspect.FEE: procedure.channels,
+        Aspect.TIME: procedure.channels,
+        Aspect.PLACE: procedure.filing_address or procedure.handling_agency or procedure.channels,
+        Aspect.RESULT: procedure.results,
+        Aspect.LEGAL_BASIS: procedure.legal_bases,
+        Aspect.STEPS: procedure.steps,
+        Aspect.CONDITIONS: procedure.conditions or procedure.applicants,
+    }.get(aspect)
+    return bool(content)
 
 
 def _same_name(one: str, other: str) -> bool:

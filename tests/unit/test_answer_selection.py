@@ -7,6 +7,8 @@ reply must be: ``faq:<id>``, ``procedure:<code>:<aspect>[,<aspect>]``, ``choice`
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from dichvucong.assistant.aspects import Aspect
@@ -15,6 +17,8 @@ from dichvucong.assistant.selection import (
     Decision,
     Question,
     asks_another_aspect,
+    aspects_beside_faq,
+    faq_procedure,
     procedure_candidates,
     select_answer,
     suggestions,
@@ -404,6 +408,53 @@ def test_whether_an_faq_answers_another_aspect(faq_title: str, aspects: list[str
 
 
 @pytest.mark.parametrize(
+    ("faq_title", "said", "named", "beside"),
+    [
+        # A situation FAQ says what to do, not what it costs or how long it takes.
+        ("Người nhà mất tại nhà, không có giấy báo tử thì khai tử thế nào?", "", ["fee"], ["fee"]),
+        ("Đang hưởng trợ cấp thất nghiệp mà có việc làm mới thì sao?", "", ["time"], ["time"]),
+        # The FAQ's own question asks it: its answer says it.
+        ("Phiếu lý lịch tư pháp có giá trị bao lâu?", "", ["time"], []),
+        # "… thì làm thế nào?" tells where and with what papers.
+        ("Sinh con ở nhà, không có giấy chứng sinh thì khai sinh thế nào?", "", ["documents"], []),
+        # Whether and how are what situation FAQs explain: nothing is added for them …
+        ("Đang hưởng trợ cấp thất nghiệp mà có việc làm mới thì sao?", "có được không, làm sao", ["conditions", "steps", "overview"], []),
+        # … unless the citizen asks for the conditions or the steps by name.
+        ("Tự nghỉ việc có được hưởng trợ cấp thất nghiệp không?", "cần đủ những điều kiện gì", ["conditions"], ["conditions"]),
+        ("Ai phải đáp ứng điều kiện gì để được trợ cấp?", "cần đủ những điều kiện gì", ["conditions"], []),
+        ("Điện thoại không có NFC thì đăng ký VNeID mức 2 thế nào?", "các bước làm thế nào", ["steps"], ["steps"]),
+        # At most two, in the order the citizen named them.
+        ("Đang hưởng trợ cấp thất nghiệp mà có việc làm mới thì sao?", "", ["place", "fee", "time"], ["place", "fee"]),
+    ],
+)
+def test_which_asked_aspects_are_answered_beside_an_faq(faq_title: str, said: str, named: list[str], beside: list[str]) -> None:
+    assert aspects_beside_faq(faq_title, named, said) == beside
+
+
+def test_the_procedure_beside_an_faq_is_its_own_the_search_ranks_first() -> None:
+    land, contract, other = (_hit("procedure", code, 0.8, set()) for code in ("1.012773", "2.001035", "1.000656"))
+    faq = _hit("faq", "faq-x", 0.7, set())
+    assert faq_procedure(replace(faq, links=("1.012773",)), []) == "1.012773"  # its only one
+    assert faq_procedure(replace(faq, links=("1.012773", "2.001035")), [other, contract, land]) == "2.001035"
+    assert faq_procedure(replace(faq, links=("1.012773", "2.001035")), [other]) is None
+
+
+def test_an_faq_that_does_not_say_the_asked_aspect_comes_with_it(assistant: AssistantService) -> None:
+    """"… thì khai sinh mất bao lâu" about a birth at home: the FAQ on a birth with no birth
+    certificate, and the registration's processing time after it."""
+    reply = assistant.answer_question("sinh con ở nhà không có giấy chứng sinh thì khai sinh mất bao lâu", "ask_processing_time")
+    assert reply.kind == "faq" and reply.faq_id == "faq-003", reply.text[:200]
+    assert f"{HEADINGS[Aspect.TIME]} — Đăng ký khai sinh:" in reply.text
+    assert reply.answered_aspects == ["time"]
+    assert reply.text.index("giấy chứng sinh") < reply.text.index(HEADINGS[Aspect.TIME])  # the FAQ first
+
+
+def test_an_faq_that_says_the_asked_aspect_comes_alone(assistant: AssistantService) -> None:
+    reply = assistant.answer_question("Phiếu lý lịch tư pháp có giá trị bao lâu?", "ask_processing_time")
+    assert reply.kind == "faq" and not any(f"{h} — " in reply.text for h in HEADINGS.values()), reply.text[:300]
+
+
+@pytest.mark.parametrize(
     ("links", "link_match", "name_match", "expected"),
     [
         # About a procedure the citizen did not name, and little of its own question said.
@@ -433,8 +484,6 @@ def test_a_procedure_found_only_by_its_keywords_gives_way_to_an_faq_whose_questi
 
 
 def test_an_aspect_answer_lifts_only_a_procedure_the_question_is_about() -> None:
-    from dataclasses import replace
-
     question = _question("tam_tru", "cong_an", "phuong", "quan")
     place = {"place": frozenset({"cong_an", "phuong", "quan"})}
     # "Đăng ký tạm trú" holds part of the question by its own texts; its place holds the rest.
