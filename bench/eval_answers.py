@@ -305,6 +305,24 @@ def table(name: str, outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def reply_lengths(outcomes: list[Outcome]) -> str:
+    """How long the replies are, in characters (a phone screen holds about 700): median, 90th
+    percentile and longest, and how many FAQ answers came with an aspect of their procedure."""
+    lengths = sorted(len(o.reply) for o in outcomes)
+    if not lengths:
+        return ""
+    def pick(share: float) -> int:
+        return lengths[min(len(lengths) - 1, int(share * len(lengths)))]
+    beside = sum(
+        1 for o in outcomes
+        if any(f"{h} — " in o.reply for h in HEADINGS.values()) and not o.reply.lstrip().startswith(tuple(HEADINGS.values()))
+    )
+    return (
+        f"Reply length (characters): median {pick(0.5)}, 90th percentile {pick(0.9)}, longest {lengths[-1]}; "
+        f"replies with an aspect block after other text (an FAQ's answer): {beside}."
+    )
+
+
 def write_failures(name: str, outcomes: list[Outcome]) -> Path:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"{name}-failures.jsonl"
@@ -368,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
                 began = time.perf_counter()
                 outcomes = evaluate(items, answer_for(name), search, plain_search, catalogue)
                 reports.append(table(f"{name} ({len(items)} questions, {'chat' if args.chat else 'in-process'}, "
-                                     f"{time.perf_counter() - began:.0f} s)", outcomes))
+                                     f"{time.perf_counter() - began:.0f} s)", outcomes) + "\n\n" + reply_lengths(outcomes))
                 print(f"failures: {write_failures(name, outcomes)}", flush=True)
                 kinds = Counter(o.item.kind for o in outcomes)
                 summary[name] = {

@@ -141,3 +141,15 @@ def aspects_for(intent: str | None, text: str) -> list[Aspect]:
     if len(ordered) > 1 and Aspect.STEPS in ordered and ordered[0] != Aspect.STEPS and not _EXPLICIT_STEPS.search(fold(text)):
         ordered.remove(Aspect.STEPS)  # "nộp ở đâu, làm thế nào" asks where, not every step
     return ordered[:3] or [Aspect.OVERVIEW]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!\n])\s+")
+
+
+def asked_part(text: str) -> str:
+    """The sentences of ``text`` that ask (ending in "?"), or its last sentence when none
+    does: "Mảnh đất không có giấy tờ gì. Con cháu làm sổ đỏ có được không?" asks whether,
+    not which papers."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking) if asking else (sentences[-1] if sentences else "")

@@ -21,6 +21,7 @@ from dichvucong.assistant.aspects import (
     ASPECT_INTENTS,
     ASPECT_LABELS,
     Aspect,
+    asked_part,
     asks_the_steps,
     asks_what_it_is,
     aspects_for,
@@ -50,6 +51,9 @@ from dichvucong.search import SearchHit, SearchService
 from dichvucong.text.normalize import fold
 
 SessionFactory = Callable[[], Session]
+#: Aspect blocks after an FAQ's answer longer than this keep only the first aspect asked
+#: (the FAQ's answer comes first; together they must fit a phone screen).
+MAX_BESIDE_CHARS = 700
 #: Search hits the selection step weighs (FAQs and procedures together).
 CANDIDATES = 30
 #: Buttons under one reply, so it stays readable on a phone (👍/👎 come on top).
@@ -260,7 +264,10 @@ class AssistantService:
 
     def _reply_for(self, selection: Selection, aspects: list[Aspect], question: str) -> Reply:
         if selection.decision is Decision.FAQ and selection.faq is not None:
-            beside = [Aspect(a) for a in aspects_beside_faq(selection.faq.title, named_aspects(question), question)]
+            # What the asking sentence literally names ("làm sao" is not read as where and what papers).
+            asked = asked_part(question)
+            literal = [a.value for a in detect_aspects(asked)]
+            beside = [Aspect(a) for a in aspects_beside_faq(selection.faq.title, literal, asked)]
             return self._answer_faq(
                 selection.faq.id, related=selection.related, aspects=aspects,
                 beside=(selection.faq_procedure_code, beside) if selection.faq_procedure_code and beside else None,
@@ -376,7 +383,11 @@ class AssistantService:
         if Aspect.PLACE in held:
             with self._session_factory() as session:
                 address = resolve_address(session, question)
-        return [a.value for a in held], format_answer(procedure, held, address)
+        text = format_answer(procedure, held, address)
+        if len(held) > 1 and len(text) > MAX_BESIDE_CHARS:
+            held = held[:1]  # a phone screen: the first aspect asked
+            text = format_answer(procedure, held, address)
+        return [a.value for a in held], text
 
     def _answer_place_only(self, question: str) -> Reply:
         """Where to file in the citizen's commune, when they named no procedure."""

@@ -221,6 +221,23 @@ def test_everyday_aspect_phrases(question: str, aspects: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("message", "asked"),
+    [
+        # The sentence that asks, not the story before it.
+        ("Mảnh đất không có giấy tờ gì. Con cháu muốn làm sổ đỏ thì có được không?", "Con cháu muốn làm sổ đỏ thì có được không?"),
+        ("Muốn đăng ký kết hôn thì phải đủ điều kiện gì? Con trai tôi người Mường.", "Muốn đăng ký kết hôn thì phải đủ điều kiện gì?"),
+        # No question mark: the last sentence; one sentence: all of it.
+        ("Tôi ở Hà Nội. Sinh con ở nhà. Làm khai sinh mất bao lâu", "Làm khai sinh mất bao lâu"),
+        ("lam khai sinh mat bao lau, nop o dau", "lam khai sinh mat bao lau, nop o dau"),
+    ],
+)
+def test_the_asking_part_of_a_message(message: str, asked: str) -> None:
+    from dichvucong.assistant.aspects import asked_part
+
+    assert asked_part(message) == asked
+
+
+@pytest.mark.parametrize(
     ("question", "asks"),
     [
         ("đăng ký hộ kinh doanh là thủ tục gì", True),
