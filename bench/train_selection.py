@@ -26,6 +26,8 @@ sets and writes ``dichvucong/assistant/selection_model.json``.
 
     .venv/bin/python bench/train_selection.py                 # every dev set (eval_answers.DEV_SETS)
     .venv/bin/python bench/train_selection.py --no-write      # only the held-out report
+    .venv/bin/python bench/train_selection.py --no-write --failures var/selection-failures.jsonl
+                                                              # ... and the held-out mistakes
 """
 
 from __future__ import annotations
