@@ -72,6 +72,7 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "dev8": ("d8-", 280, DEV_MIN),
     "dev9": ("d9-", 280, DEV_MIN),
     "dev10": ("d10-", 280, DEV_MIN),
+    "dev11": ("d11-", 280, DEV_MIN),
     "dev12": ("d12-", 280, DEV_MIN),
 }
 
