@@ -61,6 +61,19 @@ ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
     Aspect.LEGAL_BASIS: ("can cu phap ly", "can cu", "nghi dinh nao", "luat nao", "thong tu nao", "van ban nao", "quy dinh nao", "quy dinh o dau", "theo luat", "theo nghi dinh", "theo thong tu", "nghi dinh", "thong tu", "phap luat", "dieu may", "van ban phap", "quy dinh tai", "luat gi", "luat so"),
     Aspect.CONDITIONS: ("dieu kien", "ai duoc", "doi tuong nao", "co duoc lam", "khi nao duoc", "truong hop nao", "doi tuong", "yeu cau gi", "bat buoc", "duoc phep", "tieu chuan", "du dieu kien", "bao nhieu tuoi thi", "may tuoi thi", "ai thi duoc", "khong duoc cap"),
 }
+#: Question words of Central speech ("ở mô" = where, "ra răng" / "làm răng" = how, "giấy chi"
+#: = which papers, "bữa mô" = which day), folded. Only phrases whose folded form reads no other
+#: way in a question about a procedure: "khi mo" is also "khi mở (quán)", "cho mo" also "cho
+#: mở", "di mo" also "đi mổ", so "where" takes "ở / nộp / làm / tới chỗ mô" and "nơi mô".
+CENTRAL_ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
+    Aspect.DOCUMENTS: ("giay chi", "giay to chi", "ho so chi", "can chi", "mang chi", "chuan bi chi", "nop chi"),
+    Aspect.TIME: ("bua mo", "ngay mo"),
+    Aspect.PLACE: ("o mo", "o cho mo", "nop cho mo", "lam cho mo", "toi cho mo", "den cho mo", "noi mo", "ra mo", "len mo"),
+    Aspect.STEPS: ("ra rang", "lam rang", "tinh rang", "the rang"),
+}
+for _aspect, _phrases in CENTRAL_ASPECT_PHRASES.items():
+    ASPECT_PHRASES[_aspect] += _phrases
+
 #: Phrases that ask for the steps themselves ("làm theo các bước nào"), not just "how".
 _EXPLICIT_STEPS = re.compile(r"\b(cac buoc|trinh tu|quy trinh|buoc nao|may buoc)\b")
 _PATTERNS = {

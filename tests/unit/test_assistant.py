@@ -212,6 +212,14 @@ def test_a_comparison_names_no_place_or_steps(question: str, aspects: list[str])
         ("cap lai gplx can dk gi", ["conditions"]),
         ("doi the bhyt xong nhan the giay hay the dien tu", ["result"]),
         ("xin trich luc ket hon thi dc cai j", ["result"]),
+        # Central speech: "ở mô" is where, "ra răng" how, "giấy tờ chi" which papers; "cho
+        # mở" and "khi mở" (to open a shop) ask nothing.
+        ("Sang tên đất thì nộp hồ sơ ở chỗ mô?", ["place"]),
+        ("mat chung minh thu thi di lam lai o mo a", ["place"]),
+        ("Năm ni đổi căn cước trên VNeID, các bước làm ra răng?", ["steps"]),
+        ("Đăng ký nhận cha, mẹ, con thì hồ sơ gồm những giấy tờ chi vậy ạ?", ["documents"]),
+        ("xa co cho mo quan karaoke khong", []),
+        ("khi mo tiem tap hoa co phai dang ky ho kinh doanh khong", []),
     ],
 )
 def test_everyday_aspect_phrases(question: str, aspects: list[str]) -> None:
