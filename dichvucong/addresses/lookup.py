@@ -129,20 +129,37 @@ def known_unit_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def _known_name_length(words: list[str]) -> int:
+    """How many of ``words`` (as written) make the longest name of a real unit they begin
+    with, 0 for none. A name ends at punctuation ("Tân Phú, …"); a one-syllable name ("xã
+    Từ") counts only when written as a name, and a number ("phường 3") always."""
+    known = known_unit_names()
+    folded: list[str] = []
+    for word in words[:_LONGEST_NAME]:
+        bare = word.strip(",.;:!?()")
+        if not bare:
+            break
+        folded.append(fold(bare))
+        if bare != word.rstrip("()"):
+            break  # punctuation after this word ends the name
+    best = 0
+    if folded and folded[0] in known and (folded[0].isdigit() or words[0][:1].isupper()):
+        best = 1
+    for n in range(2, len(folded) + 1):
+        if " ".join(folded[:n]) in known:
+            best = n
+    return best
+
+
 def _names_a_known_unit(text: str, match: re.Match[str]) -> bool:
     """True when the words after the unit word begin with the name of a real unit: "xã Tân
     Phú", "phường 3", not "công an xã bảo phải khai báo…" or "ra xã hết bao nhiêu tiền".
     (Of the 61 dev questions where a unit word started an address before this check, 9 named
     a real unit; the others lost words of their question, "xa khai bao tam vang khong"
     among them, to an address search.)"""
-    known = known_unit_names()
-    if not known:
+    if not known_unit_names():
         return True
-    raw = [w.strip(",.;:!?()") for w in text[match.end() - 1 :].split()[:_LONGEST_NAME]]
-    words = [fold(w) for w in raw]
-    if words and words[0] in known and (words[0].isdigit() or raw[0][:1].isupper()):
-        return True  # "phường 3"; a one-syllable name ("xã Từ") only when written as a name
-    return any(" ".join(words[:n]) in known for n in range(2, len(words) + 1))
+    return _known_name_length(text[match.end() - 1 :].split()) > 0
 
 
 def _is_common_word_after(text: str, match: re.Match[str]) -> bool:
@@ -180,12 +197,53 @@ def extract_address(text: str) -> str | None:
     if not start:
         return None
     rest = text[start.start() :]
-    # The address ends at the first word that starts the question, but not inside a name
-    # written after a comma (", Gia Nghĩa, Đắk Nông").
-    end = _STOP.search(rest, pos=len(start.group(0)))
-    fragment = rest[: end.start() if end else len(rest)]
+    if known_unit_names():
+        fragment = _known_units_from(rest, len(start.group(1).split()))
+    else:
+        # No tables: the address ends at the first word that starts the question.
+        end = _STOP.search(rest, pos=len(start.group(0)))
+        fragment = rest[: end.start() if end else len(rest)]
     fragment = collapse_spaces(fragment.strip(" ,.-"))
     return fragment or None
+
+
+#: A unit word that continues an address ("phường 3, quận 5", "xã Công Hải huyện Thuận Nam").
+_NEXT_UNIT = re.compile(
+    r"(thành phố|thị trấn|thị xã|tp\.?|tỉnh|huyện|quận|xã|phường|thanh pho|thi tran|thi xa|tinh|huyen|quan|xa|phuong)$",
+    re.IGNORECASE,
+)
+
+
+def _known_units_from(rest: str, unit_words: int) -> str:
+    """The address at the start of ``rest`` (which begins with a unit word of ``unit_words``
+    words): that unit's name, then each higher unit named after it, with its unit word ("…,
+    huyện Thuận Nam") or after a comma (", Gia Nghĩa, Đắk Nông"). The address ends where the
+    names of real units end: "phường Đông Hải, tạm trú tuần sau hết hạn" is "phường Đông Hải",
+    and the rest is the question."""
+    tokens = list(re.finditer(r"\S+", rest))
+    words = [t.group() for t in tokens]
+    last = unit_words + _known_name_length(words[unit_words:]) - 1
+    while last + 1 < len(words):
+        nxt = last + 1
+        extended = _unit_named_at(words, nxt)
+        if extended is None and (words[last].endswith(",") or rest[tokens[last].end() : tokens[nxt].start()].strip() == ","):
+            named = _known_name_length(words[nxt:])
+            extended = nxt + named - 1 if named else None
+        if extended is None:
+            break
+        last = extended
+    return rest[: tokens[last].end()]
+
+
+def _unit_named_at(words: list[str], at: int) -> int | None:
+    """Index of the last word of "unit word + real name" starting at ``at`` ("quận 5",
+    "tỉnh Ninh Thuận"), or None."""
+    for size in (2, 1):  # "thành phố", "thị xã" before "tỉnh", "xã"
+        if at + size < len(words) and _NEXT_UNIT.match(" ".join(words[at : at + size]).strip(",.;:!?")):
+            named = _known_name_length(words[at + size :])
+            if named:
+                return at + size + named - 1
+    return None
 
 
 def without_address(text: str, fragment: str) -> str:

@@ -134,7 +134,7 @@ class AssistantService:
         if problem is not None and not current_code:
             return Reply(replies.input_problem(problem, self._settings), kind="bad_input")
         address = extract_address(question)
-        searched = without_address(question, address) if address else question
+        searched = _without_address(question, address)
         selection = self._select(searched, current_code, aspects, said=question) if problem is None else None
         if selection is not None and selection.decision is not Decision.NONE:
             return self._reply_for(selection, aspects, question)
@@ -157,8 +157,9 @@ class AssistantService:
         if problem is not None:
             return Reply(replies.input_problem(problem, self._settings), kind="bad_input")
         aspects = aspects_for(None, question)
-        terms, hits = self._rank(question)
-        selection = self._select(question, None, aspects, ranked=(terms, hits))
+        searched = _without_address(question, extract_address(question))
+        terms, hits = self._rank(searched)
+        selection = self._select(searched, None, aspects, ranked=(terms, hits), said=question)
         if selection.decision is not Decision.NONE:
             return self._reply_for(selection, aspects, question)
         if looks_administrative(terms, hits) or asks_for_a_procedure(question):
@@ -173,8 +174,9 @@ class AssistantService:
         question = clean_question(text)
         if input_problem(question) is None:
             aspects = aspects_for(None, question)
-            terms, hits = self._rank(question)
-            selection = self._select(question, None, aspects, ranked=(terms, hits))
+            searched = _without_address(question, extract_address(question))
+            terms, hits = self._rank(searched)
+            selection = self._select(searched, None, aspects, ranked=(terms, hits), said=question)
             if selection.decision in (Decision.FAQ, Decision.PROCEDURE) and clearly_in_catalogue(terms, selection):
                 return self._reply_for(selection, aspects, question)
             if looks_administrative(terms, hits) or asks_for_a_procedure(question):
@@ -252,8 +254,7 @@ class AssistantService:
         if input_problem(question) is not None:
             return None
         aspects = aspects_for(None, question)
-        address = extract_address(question)
-        searched = without_address(question, address) if address else question
+        searched = _without_address(question, extract_address(question))
         return self._rules_selection(searched, None, aspects, said=question)
 
     def _names_something(self, question: str) -> bool:
@@ -400,6 +401,12 @@ class AssistantService:
     def _procedure_exists(self, code: str) -> bool:
         with self._session_factory() as session:
             return session.scalar(select(Procedure.id).where(Procedure.code == code, Procedure.enabled.is_(True))) is not None
+
+
+def _without_address(question: str, address: str | None) -> str:
+    """What the search is given: the question without the citizen's address ("… ở xã Tân Phú"),
+    whose place names are in no procedure or FAQ."""
+    return without_address(question, address) if address else question
 
 
 def _known_aspects(values: list[str] | None) -> list[Aspect]:

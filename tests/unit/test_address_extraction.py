@@ -42,6 +42,17 @@ CASES = [
     ("xin giay xac nhan doc than o xa may ngay co", None),
     ("hai dua cung que o xa Hoa Phu, di dang ky ket hon can giay to gi", "xa Hoa Phu"),
     ("Đăng ký tạm trú ở phường Linh Trung thì bao lâu có kết quả?", "phường Linh Trung"),
+    # The address ends where the names of real units end: after a comma the question goes on
+    # ("…, tạm trú tuần sau hết hạn"), unless a higher unit is named, with or without its
+    # unit word.
+    ("tôi ở phường Đông Hải, tạm trú tuần sau hết hạn rồi muốn gia hạn thì làm sao", "phường Đông Hải"),
+    ("nhà tôi ở xã Tân Phú, đánh rơi căn cước ngoài chợ, việc đầu tiên phải làm gì", "xã Tân Phú"),
+    ("o xa Tan Phu danh roi can cuoc thi lam lai o dau", "xa Tan Phu"),
+    ("tôi ở phường Đông Hải, Hải Phòng, muốn gia hạn tạm trú", "phường Đông Hải, Hải Phòng"),
+    ("xã Đắk R'Moăn, Gia Nghĩa, Đắk Nông cũ thì nộp ở đâu", "xã Đắk R'Moăn, Gia Nghĩa, Đắk Nông"),
+    ("tôi ở phường 3 quận 5 làm căn cước ở đâu", "phường 3 quận 5"),
+    ("nhà ở xã Công Hải huyện Thuận Nam tỉnh Ninh Thuận, khai sinh ở đâu", "xã Công Hải huyện Thuận Nam tỉnh Ninh Thuận"),
+    ("phường Bến Thành, TP. Hồ Chí Minh cũ thì làm căn cước ở đâu", "phường Bến Thành, TP. Hồ Chí Minh"),
 ]
 
 

@@ -106,6 +106,10 @@ TABLE: list[tuple[str, str | None, str]] = [
     # one such phrasing, of which the citizen said little, is no answer.
     ("hôm nay thời tiết thế nào", None, "none"),
     ("bạn có người yêu chưa", None, "none"),
+    # The citizen's address is taken out of the question, and only the address: the story
+    # after the comma is the question ("…, đánh rơi căn cước ngoài chợ, …").
+    ("nhà tôi ở xã Tân Phú, đánh rơi căn cước ngoài chợ, việc đầu tiên phải làm gì", "ask_steps", "faq:faq-040"),
+    ("tôi ở phường Đông Hải, tạm trú tuần sau hết hạn rồi muốn gia hạn thì làm sao", "ask_steps", "faq:faq-154"),
 ]
 
 
@@ -301,6 +305,8 @@ def test_an_faq_beats_a_procedure_known_only_by_name(tmp_path) -> None:
         ("sửa xe máy ở đâu rẻ", "none|out_of_scope"),
         # A story NLU called out of scope that is plainly about an FAQ is answered.
         ("tạm trú của tôi tuần sau là hết hạn rồi, muốn gia hạn thì làm sao", "faq:faq-154"),
+        # ... with the citizen's address taken out first, as for any question.
+        ("nhà tôi ở xã Tân Phú, sáng nay đánh rơi căn cước ở bến xe, việc đầu tiên phải làm gì", "faq:faq-040"),
         ("sáng nay tôi đánh rơi căn cước ở bến xe, việc đầu tiên phải làm gì", "faq:faq-040"),
         # The learned answer check is sure of the FAQ, and the citizen said enough of it.
         ("ba toi 85 tuoi nam liet giuong may nam nay, the can cuoc cu het han roi, khong the dua ong len cong an "
