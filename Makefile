@@ -23,7 +23,7 @@ MODEL := rasa_project/models/current.tar.gz
 help:
 	@echo "make run    - set up everything and start the assistant (Rasa :5005, actions :5055, console :8000)"
 	@echo "make test   - set up everything and run the whole test suite"
-	@echo "make eval   - right answer in the chat reply on the frozen and eleven dev question sets, with 1,936 national procedures as distractors"
+	@echo "make eval   - right answer in the chat reply on the frozen and twelve dev question sets, with 1,936 national procedures as distractors"
 	@echo "make train-selection - retrain the learned second opinion on the answer-selection rules (dev sets only)"
 	@echo "make bench  - this assistant against a bare rasa init bot, 20 concurrent citizens (embedded, PostgreSQL + Redis with 1 and 2 Rasa servers); review pages at 100k events"
 	@echo "make profile - milliseconds per message in each stage of Rasa and the action server (docs/performance.md)"
@@ -89,7 +89,7 @@ profile: setup seed train
 soak: setup seed train
 	$(APP)/python bench/soak.py --messages 10000 --citizens 50
 
-# Answer quality at national scale (docs/answers.md): the frozen and eleven dev sets through the chat.
+# Answer quality at national scale (docs/answers.md): the frozen and twelve dev sets through the chat.
 eval: setup train
 	$(APP)/python bench/eval_answers.py
 
