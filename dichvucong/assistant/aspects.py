@@ -71,8 +71,7 @@ CENTRAL_ASPECT_PHRASES: dict[Aspect, tuple[str, ...]] = {
     Aspect.PLACE: ("o mo", "o cho mo", "nop cho mo", "lam cho mo", "toi cho mo", "den cho mo", "noi mo", "ra mo", "len mo"),
     Aspect.STEPS: ("ra rang", "lam rang", "tinh rang", "the rang"),
 }
-for _aspect, _phrases in CENTRAL_ASPECT_PHRASES.items():
-    ASPECT_PHRASES[_aspect] += _phrases
+ASPECT_PHRASES.update({a: ASPECT_PHRASES[a] + extra for a, extra in CENTRAL_ASPECT_PHRASES.items()})
 
 #: Phrases that ask for the steps themselves ("làm theo các bước nào"), not just "how".
 _EXPLICIT_STEPS = re.compile(r"\b(cac buoc|trinh tu|quy trinh|buoc nao|may buoc)\b")

@@ -1,4 +1,4 @@
-"""Integrity of the evaluation data: the frozen and two dev sets, the extra demo FAQs, the distractors.
+"""Integrity of the evaluation data: the frozen and dev sets (``SETS``), the extra demo FAQs, the distractors.
 
 Fast checks with no servers: every label points at a real FAQ or procedure, the sets meet the
 mix issue 10 asks for, paraphrases really are paraphrases (no 6-word run shared with the FAQ),
